@@ -1,0 +1,1 @@
+//! Crawler: table, schema and partition discovery and MSCK repair (not yet implemented).

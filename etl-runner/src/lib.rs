@@ -1,0 +1,1 @@
+//! ETL runner: Glue-style jobs writing partitioned Parquet (not yet implemented).
