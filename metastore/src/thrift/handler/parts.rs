@@ -1,0 +1,234 @@
+//! Partitions.
+
+use super::Handler;
+use crate::error::Error;
+use crate::model::{Partition, PartitionQuery};
+use crate::partname;
+use crate::thrift::convert::{self as cv, db_name};
+use crate::thrift::errors::{to_wire, Exc};
+use crate::thrift::throws as th;
+use thrift_idl::hms as t;
+
+impl Handler {
+    /// Adds partitions of one table (taken from the first partition when not given).
+    pub(super) fn add_parts(
+        &self,
+        db: Option<&str>,
+        table: Option<&str>,
+        parts: Vec<t::Partition>,
+        if_not_exists: bool,
+        declared: &[Exc],
+    ) -> thrift::Result<Vec<t::Partition>> {
+        let parts: Vec<Partition> = parts
+            .into_iter()
+            .map(cv::partition_from)
+            .collect::<crate::Result<_>>()
+            .map_err(|e| to_wire(e, declared))?;
+        let Some(first) = parts.first() else {
+            return Ok(vec![]);
+        };
+        let db = db.map(db_name).unwrap_or_else(|| first.db_name.clone());
+        let table = table
+            .map(str::to_lowercase)
+            .unwrap_or_else(|| first.table_name.clone());
+        if parts.iter().any(|p| {
+            (!p.db_name.is_empty() && p.db_name != db)
+                || (!p.table_name.is_empty() && p.table_name != table)
+        }) {
+            let e = Error::InvalidObject("all partitions must belong to the same table".into());
+            return Err(to_wire(e, declared));
+        }
+        let added = self.run(
+            declared,
+            self.catalog
+                .add_partitions(&db, &table, parts, if_not_exists),
+        )?;
+        Ok(cv::partitions_to(added))
+    }
+
+    /// `append_partition`: a new partition with the table's storage and default location.
+    pub(super) fn append(
+        &self,
+        db: &str,
+        table: &str,
+        values: Vec<String>,
+        declared: &[Exc],
+    ) -> thrift::Result<t::Partition> {
+        let db = db_name(db);
+        let tb = self.run(declared, self.catalog.get_table(&db, table))?;
+        let mut sd = tb.sd.clone();
+        sd.location = None;
+        let part = Partition {
+            db_name: db.clone(),
+            table_name: tb.name.clone(),
+            values,
+            sd,
+            ..Default::default()
+        };
+        let mut added = self.run(
+            declared,
+            self.catalog
+                .add_partitions(&db, &tb.name, vec![part], false),
+        )?;
+        added
+            .pop()
+            .map(cv::partition_to)
+            .ok_or_else(|| to_wire(Error::Internal("append added nothing".into()), declared))
+    }
+
+    pub(super) fn values_of(
+        &self,
+        db: &str,
+        table: &str,
+        name: &str,
+        declared: &[Exc],
+    ) -> thrift::Result<Vec<String>> {
+        let tb = self.run(declared, self.catalog.get_table(&db_name(db), table))?;
+        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
+        partname::values_for_keys(name, &keys).map_err(|e| to_wire(e, declared))
+    }
+
+    pub(super) fn get_part(
+        &self,
+        db: &str,
+        table: &str,
+        values: &[String],
+        declared: &[Exc],
+    ) -> thrift::Result<t::Partition> {
+        let p = self.run(
+            declared,
+            self.catalog.get_partition(&db_name(db), table, values),
+        )?;
+        Ok(cv::partition_to(p))
+    }
+
+    pub(super) fn list_parts(
+        &self,
+        db: &str,
+        table: &str,
+        query: PartitionQuery,
+        max: Option<usize>,
+        declared: &[Exc],
+    ) -> thrift::Result<Vec<t::Partition>> {
+        let parts = self.run(
+            declared,
+            self.catalog
+                .list_partitions(&db_name(db), table, &query, max),
+        )?;
+        Ok(cv::partitions_to(parts))
+    }
+
+    pub(super) fn list_names(
+        &self,
+        db: &str,
+        table: &str,
+        query: PartitionQuery,
+        max: Option<usize>,
+        declared: &[Exc],
+    ) -> thrift::Result<Vec<String>> {
+        self.run(
+            declared,
+            self.catalog
+                .list_partition_names(&db_name(db), table, &query, max),
+        )
+    }
+
+    pub(super) fn drop_parts(
+        &self,
+        db: &str,
+        table: &str,
+        values: Vec<Vec<String>>,
+        delete_data: bool,
+        declared: &[Exc],
+    ) -> thrift::Result<Vec<t::Partition>> {
+        let dropped = self.run(
+            declared,
+            self.catalog
+                .drop_partitions(&db_name(db), table, &values, delete_data),
+        )?;
+        Ok(cv::partitions_to(dropped))
+    }
+
+    pub(super) fn drop_req(
+        &self,
+        req: t::DropPartitionsRequest,
+    ) -> thrift::Result<t::DropPartitionsResult> {
+        let declared = th::DROP_PARTITIONS_REQ;
+        let names = match req.parts {
+            t::RequestPartsSpec::Names(n) => n,
+            t::RequestPartsSpec::Exprs(_) => {
+                let e = Error::InvalidInput("dropping partitions by serialized expressions is not supported; drop them by name".into());
+                return Err(to_wire(e, declared));
+            }
+        };
+        let db = db_name(&req.db_name);
+        let mut values = Vec::with_capacity(names.len());
+        for name in &names {
+            values.push(self.values_of(&db, &req.tbl_name, name, declared)?);
+        }
+        if req.if_exists.unwrap_or(true) {
+            let existing = self.run(
+                declared,
+                self.catalog.list_partition_names(
+                    &db,
+                    &req.tbl_name,
+                    &PartitionQuery::Names(names.clone()),
+                    None,
+                ),
+            )?;
+            values = names
+                .iter()
+                .zip(values)
+                .filter(|(n, _)| existing.contains(n))
+                .map(|(_, v)| v)
+                .collect();
+        }
+        let dropped = self.drop_parts(
+            &db,
+            &req.tbl_name,
+            values,
+            req.delete_data.unwrap_or(true),
+            declared,
+        )?;
+        Ok(t::DropPartitionsResult {
+            partitions: req.need_result.unwrap_or(true).then_some(dropped),
+        })
+    }
+
+    pub(super) fn alter_parts(
+        &self,
+        db: &str,
+        table: &str,
+        parts: Vec<t::Partition>,
+        declared: &[Exc],
+    ) -> thrift::Result<()> {
+        let parts: Vec<Partition> = parts
+            .into_iter()
+            .map(cv::partition_from)
+            .collect::<crate::Result<_>>()
+            .map_err(|e| to_wire(e, declared))?;
+        self.run(
+            declared,
+            self.catalog.alter_partitions(&db_name(db), table, parts),
+        )
+    }
+
+    pub(super) fn rename_part(
+        &self,
+        db: &str,
+        table: &str,
+        old: Vec<String>,
+        new: t::Partition,
+    ) -> thrift::Result<()> {
+        let declared = th::RENAME_PARTITION;
+        if old.is_empty() {
+            return self.alter_parts(db, table, vec![new], declared);
+        }
+        let part = cv::partition_from(new).map_err(|e| to_wire(e, declared))?;
+        self.run(
+            declared,
+            self.catalog
+                .rename_partition(&db_name(db), table, &old, part),
+        )
+    }
+}

@@ -1,0 +1,121 @@
+//! Column statistics and single-partition adds.
+
+use super::Handler;
+use crate::error::Error;
+use crate::model::StatsTarget;
+use crate::thrift::convert::{self as cv, db_name};
+use crate::thrift::errors::{to_wire, Exc};
+use thrift_idl::hms as t;
+
+impl Handler {
+    pub(super) fn add_one(
+        &self,
+        p: t::Partition,
+        declared: &[Exc],
+    ) -> thrift::Result<t::Partition> {
+        let (db, table) = (p.db_name.clone(), p.table_name.clone());
+        let mut added =
+            self.add_parts(db.as_deref(), table.as_deref(), vec![p], false, declared)?;
+        added
+            .pop()
+            .ok_or_else(|| to_wire(Error::Internal("no partition added".into()), declared))
+    }
+
+    fn target(
+        &self,
+        db: &str,
+        table: &str,
+        part: Option<&str>,
+        declared: &[Exc],
+    ) -> thrift::Result<StatsTarget> {
+        Ok(match part {
+            Some(name) => StatsTarget::Partition(self.values_of(db, table, name, declared)?),
+            None => StatsTarget::Table,
+        })
+    }
+
+    pub(super) fn update_stats(
+        &self,
+        s: t::ColumnStatistics,
+        declared: &[Exc],
+    ) -> thrift::Result<bool> {
+        let d = s.stats_desc;
+        let part = if d.is_tbl_level {
+            None
+        } else {
+            d.part_name.as_deref()
+        };
+        if !d.is_tbl_level && part.is_none() {
+            return Err(to_wire(
+                Error::InvalidInput("partition statistics need a partition name".into()),
+                declared,
+            ));
+        }
+        let target = self.target(&d.db_name, &d.table_name, part, declared)?;
+        let stats = s
+            .stats_obj
+            .into_iter()
+            .map(|o| cv::stats_from(o, d.last_analyzed))
+            .collect();
+        self.run(
+            declared,
+            self.catalog
+                .update_column_stats(&db_name(&d.db_name), &d.table_name, &target, stats),
+        )?;
+        Ok(true)
+    }
+
+    pub(super) fn one_stat(
+        &self,
+        db: &str,
+        table: &str,
+        part: Option<&str>,
+        col: &str,
+        declared: &[Exc],
+    ) -> thrift::Result<t::ColumnStatistics> {
+        let target = self.target(db, table, part, declared)?;
+        let mut stats = self.run(
+            declared,
+            self.catalog
+                .get_column_stats(&db_name(db), table, &target, &[col.to_string()]),
+        )?;
+        let Some(s) = stats.pop() else {
+            let e = Error::NotFound(format!(
+                "Statistics for column {col} of {db}.{table} do not exist"
+            ));
+            return Err(to_wire(e, declared));
+        };
+        let desc = t::ColumnStatisticsDesc {
+            is_tbl_level: part.is_none(),
+            db_name: db_name(db),
+            table_name: table.to_lowercase(),
+            part_name: part.map(Into::into),
+            last_analyzed: s.last_analyzed,
+            cat_name: Some("hive".into()),
+        };
+        Ok(t::ColumnStatistics {
+            stats_desc: desc,
+            stats_obj: vec![cv::stats_to(s)],
+            is_stats_compliant: None,
+            engine: None,
+        })
+    }
+
+    pub(super) fn delete_stats(
+        &self,
+        db: &str,
+        table: &str,
+        part: Option<&str>,
+        col: &str,
+        declared: &[Exc],
+    ) -> thrift::Result<bool> {
+        let target = self.target(db, table, part, declared)?;
+        let col = Some(col).filter(|c| !c.is_empty());
+        self.run(
+            declared,
+            self.catalog
+                .delete_column_stats(&db_name(db), table, &target, col),
+        )?;
+        Ok(true)
+    }
+}

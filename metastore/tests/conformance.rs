@@ -1,0 +1,521 @@
+//! Behaviour every `Catalog` must have. Each function takes a fresh catalog.
+
+use std::sync::Arc;
+
+use metastore::model::*;
+use metastore::{Catalog, Error, LocalCatalog, LocalConfig};
+
+pub(crate) fn local() -> (tempfile::TempDir, Arc<LocalCatalog>) {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = LocalCatalog::open(&LocalConfig::under(dir.path())).unwrap();
+    (dir, Arc::new(cat))
+}
+
+fn col(name: &str, ty: &str) -> Column {
+    Column {
+        name: name.into(),
+        type_name: ty.into(),
+        comment: None,
+    }
+}
+
+pub(crate) fn parquet_table(db: &str, name: &str, keys: &[&str]) -> Table {
+    let serde = SerDe {
+        serialization_lib: Some(
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe".into(),
+        ),
+        ..Default::default()
+    };
+    Table {
+        db_name: db.into(),
+        name: name.into(),
+        table_type: table_type::MANAGED.into(),
+        sd: StorageDescriptor {
+            columns: vec![col("id", "bigint"), col("Name", "string")],
+            input_format: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat".into(),
+            ),
+            output_format: Some(
+                "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat".into(),
+            ),
+            serde,
+            num_buckets: -1,
+            ..Default::default()
+        },
+        partition_keys: keys.iter().map(|k| col(k, "string")).collect(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn part(db: &str, table: &str, t: &Table, values: &[&str]) -> Partition {
+    let mut sd = t.sd.clone();
+    sd.location = None;
+    Partition {
+        db_name: db.into(),
+        table_name: table.into(),
+        values: values.iter().map(|v| v.to_string()).collect(),
+        sd,
+        ..Default::default()
+    }
+}
+
+fn db(name: &str) -> Database {
+    Database {
+        name: name.into(),
+        ..Default::default()
+    }
+}
+
+pub(crate) async fn databases(c: &dyn Catalog) {
+    assert!(
+        c.get_database("default").await.is_ok(),
+        "default always exists"
+    );
+    c.create_database(db("Sales")).await.unwrap();
+    assert!(matches!(
+        c.create_database(db("sales")).await,
+        Err(Error::AlreadyExists(_))
+    ));
+    let got = c.get_database("SALES").await.unwrap();
+    assert_eq!(got.name, "sales");
+    assert!(got.location.ends_with("/sales.db"), "{}", got.location);
+    assert_eq!(
+        c.list_databases(Some("sal*|nope")).await.unwrap(),
+        vec!["sales"]
+    );
+    assert_eq!(
+        c.list_databases(None).await.unwrap(),
+        vec!["default", "sales"]
+    );
+    let mut changed = got.clone();
+    changed.parameters.insert("owner".into(), "team".into());
+    c.alter_database("sales", changed).await.unwrap();
+    assert_eq!(
+        c.get_database("sales").await.unwrap().parameters["owner"],
+        "team"
+    );
+    c.create_table(parquet_table("sales", "t", &[]))
+        .await
+        .unwrap();
+    assert!(matches!(
+        c.drop_database("sales", false, false).await,
+        Err(Error::InvalidOperation(_))
+    ));
+    c.drop_database("sales", true, true).await.unwrap();
+    assert!(matches!(
+        c.get_database("sales").await,
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        c.get_table("sales", "t").await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub(crate) async fn tables(c: &dyn Catalog) {
+    c.create_database(db("d")).await.unwrap();
+    let t = parquet_table("d", "Events", &["year", "month"]);
+    c.create_table(t.clone()).await.unwrap();
+    assert!(matches!(
+        c.create_table(t.clone()).await,
+        Err(Error::AlreadyExists(_))
+    ));
+    assert!(matches!(
+        c.create_table(parquet_table("nodb", "x", &[])).await,
+        Err(Error::NotFound(_))
+    ));
+    let got = c.get_table("d", "events").await.unwrap();
+    assert_eq!(got.name, "events");
+    assert_eq!(
+        got.sd.columns[1].name, "name",
+        "column names are lower-cased"
+    );
+    assert!(got
+        .sd
+        .location
+        .as_deref()
+        .unwrap()
+        .ends_with("/d.db/events"));
+    assert_eq!(got.partition_keys.len(), 2);
+    let mut v = parquet_table("d", "v", &[]);
+    v.table_type = table_type::VIEW.into();
+    c.create_table(v).await.unwrap();
+    assert_eq!(
+        c.list_tables("d", None, None).await.unwrap(),
+        vec!["events", "v"]
+    );
+    assert_eq!(
+        c.list_tables("d", Some("ev*"), None).await.unwrap(),
+        vec!["events"]
+    );
+    assert_eq!(
+        c.list_tables("d", None, Some(table_type::VIEW))
+            .await
+            .unwrap(),
+        vec!["v"]
+    );
+    let metas = c
+        .list_table_meta("d", "*", &[table_type::MANAGED.to_string()])
+        .await
+        .unwrap();
+    assert_eq!(metas.len(), 1);
+    let names = vec!["v".to_string(), "missing".to_string(), "events".to_string()];
+    let found: Vec<String> = c
+        .get_tables("d", &names)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(found, vec!["v", "events"]);
+    // Parameters change; the optimistic check guards concurrent writers.
+    let mut next = got.clone();
+    next.parameters
+        .insert("metadata_location".into(), "m2".into());
+    c.alter_table("d", "events", next.clone(), &AlterTableOptions::default())
+        .await
+        .unwrap();
+    let stale = AlterTableOptions {
+        expected_parameter: Some(("metadata_location".into(), "m1".into())),
+        ..Default::default()
+    };
+    assert!(c
+        .alter_table("d", "events", next.clone(), &stale)
+        .await
+        .is_err());
+    assert_eq!(
+        c.get_table("d", "events").await.unwrap().parameters["metadata_location"],
+        "m2"
+    );
+    // Rename keeps partitions.
+    c.add_partitions(
+        "d",
+        "events",
+        vec![part("d", "events", &got, &["2024", "01"])],
+        false,
+    )
+    .await
+    .unwrap();
+    let mut renamed = next;
+    renamed.name = "events2".into();
+    c.alter_table("d", "events", renamed, &AlterTableOptions::default())
+        .await
+        .unwrap();
+    assert!(matches!(
+        c.get_table("d", "events").await,
+        Err(Error::NotFound(_))
+    ));
+    let parts = c
+        .list_partitions("d", "events2", &PartitionQuery::All, None)
+        .await
+        .unwrap();
+    assert_eq!(parts.len(), 1);
+    assert!(parts[0]
+        .sd
+        .location
+        .as_deref()
+        .unwrap()
+        .ends_with("/d.db/events2/year=2024/month=01"));
+    c.drop_table("d", "events2", true).await.unwrap();
+    assert!(matches!(
+        c.drop_table("d", "events2", true).await,
+        Err(Error::NotFound(_))
+    ));
+}
+
+pub(crate) async fn partitions(c: &dyn Catalog) {
+    c.create_database(db("p")).await.unwrap();
+    let t = parquet_table("p", "t", &["year", "month"]);
+    c.create_table(t.clone()).await.unwrap();
+    let t = c.get_table("p", "t").await.unwrap();
+    let mut batch = Vec::new();
+    for y in ["2023", "2024"] {
+        for m in ["01", "02", "03"] {
+            batch.push(part("p", "t", &t, &[y, m]));
+        }
+    }
+    let added = c
+        .add_partitions("p", "t", batch.clone(), false)
+        .await
+        .unwrap();
+    assert_eq!(added.len(), 6);
+    assert!(matches!(
+        c.add_partitions("p", "t", batch[..1].to_vec(), false).await,
+        Err(Error::AlreadyExists(_))
+    ));
+    let mut more = batch[..2].to_vec();
+    more.push(part("p", "t", &t, &["2025", "a/b"]));
+    assert_eq!(
+        c.add_partitions("p", "t", more, true).await.unwrap().len(),
+        1
+    );
+    let all = c
+        .list_partition_names("p", "t", &PartitionQuery::All, None)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 7);
+    assert_eq!(all[0], "year=2023/month=01");
+    assert_eq!(all[6], "year=2025/month=a%2Fb");
+    let q = PartitionQuery::Filter("year = '2024' and month >= '02'".into());
+    let names = c.list_partition_names("p", "t", &q, None).await.unwrap();
+    assert_eq!(names, vec!["year=2024/month=02", "year=2024/month=03"]);
+    assert_eq!(
+        c.count_partitions("p", "t", "month = '01'").await.unwrap(),
+        2
+    );
+    let bad = c
+        .list_partitions("p", "t", &PartitionQuery::Filter("nokey = 1".into()), None)
+        .await;
+    assert!(matches!(bad, Err(Error::InvalidInput(m)) if m.contains("is not a partitioning key")));
+    let spec = PartitionQuery::Values(vec!["".into(), "03".into()]);
+    assert_eq!(
+        c.list_partitions("p", "t", &spec, None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let by_name = PartitionQuery::Names(vec![
+        "year=2023/month=02".into(),
+        "year=1999/month=01".into(),
+    ]);
+    assert_eq!(
+        c.list_partitions("p", "t", &by_name, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        c.list_partitions("p", "t", &PartitionQuery::All, Some(3))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let one = c
+        .get_partition("p", "t", &["2024".into(), "01".into()])
+        .await
+        .unwrap();
+    assert!(one
+        .sd
+        .location
+        .as_deref()
+        .unwrap()
+        .ends_with("/p.db/t/year=2024/month=01"));
+    assert_eq!(one.sd.columns, t.sd.columns);
+    let mut altered = one.clone();
+    altered.parameters.insert("numFiles".into(), "3".into());
+    altered.sd.location = Some("file:/elsewhere/x".into());
+    c.alter_partitions("p", "t", vec![altered]).await.unwrap();
+    let again = c.get_partition("p", "t", &one.values).await.unwrap();
+    assert_eq!(again.parameters["numFiles"], "3");
+    assert_eq!(again.sd.location.as_deref(), Some("file:/elsewhere/x"));
+    let mut renamed = again.clone();
+    renamed.values = vec!["2030".into(), "01".into()];
+    renamed.sd.location = None;
+    c.rename_partition("p", "t", &one.values, renamed)
+        .await
+        .unwrap();
+    assert!(matches!(
+        c.get_partition("p", "t", &one.values).await,
+        Err(Error::NotFound(_))
+    ));
+    let dropped = c
+        .drop_partitions("p", "t", &[vec!["2030".into(), "01".into()]], false)
+        .await
+        .unwrap();
+    assert_eq!(dropped.len(), 1);
+    assert!(c
+        .drop_partitions("p", "t", &[vec!["2030".into(), "01".into()]], false)
+        .await
+        .is_err());
+    assert_eq!(
+        c.list_partition_names("p", "t", &PartitionQuery::All, None)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+}
+
+pub(crate) async fn table_changes_keep_partition_schemas(c: &dyn Catalog) {
+    c.create_database(db("s")).await.unwrap();
+    c.create_table(parquet_table("s", "t", &["k"]))
+        .await
+        .unwrap();
+    let t = c.get_table("s", "t").await.unwrap();
+    c.add_partitions("s", "t", vec![part("s", "t", &t, &["a"])], false)
+        .await
+        .unwrap();
+    let mut wider = t.clone();
+    wider.sd.columns.push(col("extra", "int"));
+    c.alter_table("s", "t", wider.clone(), &AlterTableOptions::default())
+        .await
+        .unwrap();
+    let p = c.get_partition("s", "t", &["a".into()]).await.unwrap();
+    assert_eq!(
+        p.sd.columns.len(),
+        2,
+        "without CASCADE a partition keeps its columns"
+    );
+    wider.sd.columns.push(col("more", "int"));
+    c.alter_table(
+        "s",
+        "t",
+        wider,
+        &AlterTableOptions {
+            cascade: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let p = c.get_partition("s", "t", &["a".into()]).await.unwrap();
+    assert_eq!(p.sd.columns.len(), 4, "CASCADE reaches partitions");
+}
+
+pub(crate) async fn stats_functions_events(c: &dyn Catalog) {
+    c.create_database(db("x")).await.unwrap();
+    c.create_table(parquet_table("x", "t", &["k"]))
+        .await
+        .unwrap();
+    let start = c.current_event_id().await.unwrap();
+    let t = c.get_table("x", "t").await.unwrap();
+    c.add_partitions("x", "t", vec![part("x", "t", &t, &["a"])], false)
+        .await
+        .unwrap();
+    let stat = ColumnStats {
+        column: "id".into(),
+        column_type: "bigint".into(),
+        last_analyzed: Some(7),
+        data: ColumnStatsData::Long {
+            low: Some(1),
+            high: Some(9),
+            num_nulls: 0,
+            num_dvs: 9,
+            bit_vectors: None,
+        },
+    };
+    c.update_column_stats("x", "t", &StatsTarget::Table, vec![stat.clone()])
+        .await
+        .unwrap();
+    let got = c
+        .get_column_stats("x", "t", &StatsTarget::Table, &["id".into()])
+        .await
+        .unwrap();
+    assert_eq!(got[0].data, stat.data);
+    let pt = StatsTarget::Partition(vec!["a".into()]);
+    c.update_column_stats("x", "t", &pt, vec![stat.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        c.get_column_stats("x", "t", &pt, &["id".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    c.delete_column_stats("x", "t", &StatsTarget::Table, Some("id"))
+        .await
+        .unwrap();
+    assert!(c
+        .get_column_stats("x", "t", &StatsTarget::Table, &["id".into()])
+        .await
+        .unwrap()
+        .is_empty());
+    let f = Function {
+        db_name: "x".into(),
+        name: "myUpper".into(),
+        class_name: "com.x.Upper".into(),
+        function_type: 1,
+        ..Default::default()
+    };
+    c.create_function(f).await.unwrap();
+    assert_eq!(
+        c.get_function("x", "myupper").await.unwrap().class_name,
+        "com.x.Upper"
+    );
+    assert_eq!(
+        c.list_functions("x", Some("my*")).await.unwrap(),
+        vec!["myupper"]
+    );
+    assert_eq!(c.all_functions().await.unwrap().len(), 1);
+    let missing = c.get_function("x", "nope").await.unwrap_err().to_string();
+    assert!(missing.contains("does not exist"), "{missing}");
+    c.drop_function("x", "myupper").await.unwrap();
+    let events = c.events_after(start, 100).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.starts_with(&["ADD_PARTITION"]), "{kinds:?}");
+    assert!(kinds.contains(&"CREATE_FUNCTION") && kinds.contains(&"DROP_FUNCTION"));
+    assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(
+        c.current_event_id().await.unwrap(),
+        events.last().unwrap().id
+    );
+}
+
+pub(crate) async fn locks(c: &dyn Catalog) {
+    let comp = |t: &str| LockComponent {
+        mode: LockMode::Exclusive,
+        db_name: "default".into(),
+        table_name: Some(t.into()),
+        partition_name: None,
+    };
+    let a = c.lock(vec![comp("t")], "u").await.unwrap();
+    let b = c.lock(vec![comp("t")], "u").await.unwrap();
+    assert_eq!(
+        (a.state, b.state),
+        (LockState::Acquired, LockState::Waiting)
+    );
+    assert_eq!(c.check_lock(b.id).await.unwrap().state, LockState::Waiting);
+    c.unlock(a.id).await.unwrap();
+    assert_eq!(c.check_lock(b.id).await.unwrap().state, LockState::Acquired);
+    c.heartbeat(b.id).await.unwrap();
+    c.unlock(b.id).await.unwrap();
+    assert!(matches!(c.unlock(b.id).await, Err(Error::NotFound(_))));
+}
+
+/// Runs every conformance function, each on a fresh catalog from `make`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($make:expr) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn databases() {
+            let (_g, c) = $make.await;
+            $crate::conformance::databases(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn tables() {
+            let (_g, c) = $make.await;
+            $crate::conformance::tables(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn partitions() {
+            let (_g, c) = $make.await;
+            $crate::conformance::partitions(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn table_changes_keep_partition_schemas() {
+            let (_g, c) = $make.await;
+            $crate::conformance::table_changes_keep_partition_schemas(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn stats_functions_events() {
+            let (_g, c) = $make.await;
+            $crate::conformance::stats_functions_events(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn locks() {
+            let (_g, c) = $make.await;
+            $crate::conformance::locks(&*c).await;
+        }
+    };
+}
+
+mod local_catalog {
+    async fn make() -> (tempfile::TempDir, std::sync::Arc<metastore::LocalCatalog>) {
+        super::local()
+    }
+    crate::conformance_suite!(make());
+}
