@@ -1,0 +1,131 @@
+//! Configuration: built-in defaults, then `lakehive.toml` (from `--config`, or the current
+//! directory if present), then `LAKEHIVE_*` environment variables, then flags. Only this
+//! binary reads any of them; the libraries receive typed config structs.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use metastore::LocalConfig;
+use serde::Deserialize;
+
+/// Flags of `lakehive serve`. Each also reads a `LAKEHIVE_*` variable.
+#[derive(Args, Debug, Default)]
+pub(crate) struct ServeArgs {
+    /// Configuration file [default: ./lakehive.toml when it exists].
+    #[arg(long, env = "LAKEHIVE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory: the RocksDB catalog in `<dir>/catalog`, managed tables in
+    /// `<dir>/warehouse` [default: ./lakehive-data].
+    #[arg(long, env = "LAKEHIVE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address of the Hive Metastore Thrift endpoint [default: 127.0.0.1:9083].
+    #[arg(long, env = "LAKEHIVE_THRIFT_ADDR")]
+    thrift_addr: Option<String>,
+    /// Warehouse folder for managed tables [default: <data-dir>/warehouse].
+    #[arg(long, env = "LAKEHIVE_WAREHOUSE")]
+    warehouse: Option<PathBuf>,
+    /// Largest Thrift request accepted, in bytes [default: 268435456].
+    #[arg(long, env = "LAKEHIVE_MAX_MESSAGE_SIZE")]
+    max_message_size: Option<usize>,
+    /// fsync every catalog write (survives power loss, not only a killed process).
+    #[arg(long, env = "LAKEHIVE_SYNC_WRITES")]
+    sync_writes: Option<bool>,
+}
+
+/// `lakehive.toml`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    thrift_addr: Option<String>,
+    warehouse: Option<PathBuf>,
+    max_message_size: Option<usize>,
+    sync_writes: Option<bool>,
+}
+
+/// Resolved settings.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) data_dir: PathBuf,
+    pub(crate) thrift_addr: String,
+    pub(crate) warehouse: PathBuf,
+    pub(crate) max_message_size: usize,
+    pub(crate) sync_writes: bool,
+}
+
+impl Settings {
+    pub(crate) fn load(args: &ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(p) => read_file(p)?,
+            None if Path::new("lakehive.toml").exists() => read_file(Path::new("lakehive.toml"))?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| "lakehive-data".into());
+        let warehouse = args
+            .warehouse
+            .clone()
+            .or(file.warehouse)
+            .unwrap_or_else(|| data_dir.join("warehouse"));
+        Ok(Settings {
+            thrift_addr: args
+                .thrift_addr
+                .clone()
+                .or(file.thrift_addr)
+                .unwrap_or_else(|| "127.0.0.1:9083".into()),
+            max_message_size: args
+                .max_message_size
+                .or(file.max_message_size)
+                .unwrap_or(256 << 20),
+            sync_writes: args.sync_writes.or(file.sync_writes).unwrap_or(false),
+            data_dir,
+            warehouse,
+        })
+    }
+
+    pub(crate) fn local_config(&self) -> LocalConfig {
+        let mut c = LocalConfig::under(&self.data_dir);
+        c.warehouse = self.warehouse.clone();
+        c.sync_writes = self.sync_writes;
+        c
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_and_defaults_apply() {
+        let dir = std::env::temp_dir().join(format!("lakehive-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("lakehive.toml");
+        std::fs::write(&file, "data_dir = \"/d\"\nthrift_addr = \"0.0.0.0:1\"\n").unwrap();
+        let args = ServeArgs {
+            config: Some(file),
+            thrift_addr: Some("127.0.0.1:2".into()),
+            ..Default::default()
+        };
+        let s = Settings::load(&args).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/d"));
+        assert_eq!(s.warehouse, PathBuf::from("/d/warehouse"));
+        assert_eq!(s.thrift_addr, "127.0.0.1:2");
+        assert!(!s.sync_writes);
+        std::fs::write(dir.join("bad.toml"), "nope = 1\n").unwrap();
+        let bad = ServeArgs {
+            config: Some(dir.join("bad.toml")),
+            ..Default::default()
+        };
+        assert!(Settings::load(&bad).is_err());
+    }
+}
