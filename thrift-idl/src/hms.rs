@@ -588,9 +588,9 @@ impl FieldSchema {
 impl TSerializable for FieldSchema {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<FieldSchema> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -677,7 +677,7 @@ impl EnvironmentContext {
 impl TSerializable for EnvironmentContext {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<EnvironmentContext> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
+    let mut f_1: Option<BTreeMap<String, String>> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -762,11 +762,11 @@ impl PrivilegeGrantInfo {
 impl TSerializable for PrivilegeGrantInfo {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<PrivilegeGrantInfo> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<i32> = Some(0);
-    let mut f_3: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<i32> = None;
+    let mut f_3: Option<String> = None;
     let mut f_4: Option<PrincipalType> = None;
-    let mut f_5: Option<bool> = Some(false);
+    let mut f_5: Option<bool> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -879,9 +879,9 @@ impl PrincipalPrivilegeSet {
 impl TSerializable for PrincipalPrivilegeSet {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<PrincipalPrivilegeSet> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = Some(BTreeMap::new());
-    let mut f_2: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = Some(BTreeMap::new());
-    let mut f_3: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = Some(BTreeMap::new());
+    let mut f_1: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = None;
+    let mut f_2: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = None;
+    let mut f_3: Option<BTreeMap<String, Vec<PrivilegeGrantInfo>>> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -1058,10 +1058,10 @@ impl Database {
 impl TSerializable for Database {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<Database> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<BTreeMap<String, String>> = None;
     let mut f_5: Option<PrincipalPrivilegeSet> = None;
     let mut f_6: Option<String> = None;
     let mut f_7: Option<PrincipalType> = None;
@@ -1291,9 +1291,9 @@ impl SerDeInfo {
 impl TSerializable for SerDeInfo {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<SerDeInfo> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<BTreeMap<String, String>> = None;
     let mut f_4: Option<String> = None;
     let mut f_5: Option<String> = None;
     let mut f_6: Option<String> = None;
@@ -1442,8 +1442,8 @@ impl Order {
 impl TSerializable for Order {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<Order> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<i32> = Some(0);
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<i32> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -1523,9 +1523,9 @@ impl SkewedInfo {
 impl TSerializable for SkewedInfo {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<SkewedInfo> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<Vec<String>> = Some(Vec::new());
-    let mut f_2: Option<Vec<Vec<String>>> = Some(Vec::new());
-    let mut f_3: Option<BTreeMap<Vec<String>, String>> = Some(BTreeMap::new());
+    let mut f_1: Option<Vec<String>> = None;
+    let mut f_2: Option<Vec<Vec<String>>> = None;
+    let mut f_3: Option<BTreeMap<Vec<String>, String>> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -1686,16 +1686,16 @@ impl StorageDescriptor {
 impl TSerializable for StorageDescriptor {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<StorageDescriptor> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<Vec<FieldSchema>> = Some(Vec::new());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<String> = Some("".to_owned());
-    let mut f_5: Option<bool> = Some(false);
-    let mut f_6: Option<i32> = Some(0);
+    let mut f_1: Option<Vec<FieldSchema>> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<String> = None;
+    let mut f_5: Option<bool> = None;
+    let mut f_6: Option<i32> = None;
     let mut f_7: Option<SerDeInfo> = None;
-    let mut f_8: Option<Vec<String>> = Some(Vec::new());
-    let mut f_9: Option<Vec<Order>> = Some(Vec::new());
-    let mut f_10: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
+    let mut f_8: Option<Vec<String>> = None;
+    let mut f_9: Option<Vec<Order>> = None;
+    let mut f_10: Option<BTreeMap<String, String>> = None;
     let mut f_11: Option<SkewedInfo> = None;
     let mut f_12: Option<bool> = None;
     loop {
@@ -3618,9 +3618,9 @@ impl FileMetadata {
 impl TSerializable for FileMetadata {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<FileMetadata> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<i8> = Some(0);
-    let mut f_2: Option<i8> = Some(0);
-    let mut f_3: Option<Vec<Vec<u8>>> = Some(Vec::new());
+    let mut f_1: Option<i8> = None;
+    let mut f_2: Option<i8> = None;
+    let mut f_3: Option<Vec<Vec<u8>>> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -3849,18 +3849,18 @@ impl Table {
 impl TSerializable for Table {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<Table> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<i32> = Some(0);
-    let mut f_5: Option<i32> = Some(0);
-    let mut f_6: Option<i32> = Some(0);
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<i32> = None;
+    let mut f_5: Option<i32> = None;
+    let mut f_6: Option<i32> = None;
     let mut f_7: Option<StorageDescriptor> = None;
-    let mut f_8: Option<Vec<FieldSchema>> = Some(Vec::new());
-    let mut f_9: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
-    let mut f_10: Option<String> = Some("".to_owned());
-    let mut f_11: Option<String> = Some("".to_owned());
-    let mut f_12: Option<String> = Some("".to_owned());
+    let mut f_8: Option<Vec<FieldSchema>> = None;
+    let mut f_9: Option<BTreeMap<String, String>> = None;
+    let mut f_10: Option<String> = None;
+    let mut f_11: Option<String> = None;
+    let mut f_12: Option<String> = None;
     let mut f_13: Option<PrincipalPrivilegeSet> = None;
     let mut f_14: Option<bool> = None;
     let mut f_15: Option<bool> = None;
@@ -4396,13 +4396,13 @@ impl Partition {
 impl TSerializable for Partition {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<Partition> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<Vec<String>> = Some(Vec::new());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<i32> = Some(0);
-    let mut f_5: Option<i32> = Some(0);
+    let mut f_1: Option<Vec<String>> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<i32> = None;
+    let mut f_5: Option<i32> = None;
     let mut f_6: Option<StorageDescriptor> = None;
-    let mut f_7: Option<BTreeMap<String, String>> = Some(BTreeMap::new());
+    let mut f_7: Option<BTreeMap<String, String>> = None;
     let mut f_8: Option<PrincipalPrivilegeSet> = None;
     let mut f_9: Option<String> = None;
     let mut f_10: Option<i64> = None;
@@ -6402,7 +6402,7 @@ impl TSerializable for ResourceUri {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<ResourceUri> {
     i_prot.read_struct_begin()?;
     let mut f_1: Option<ResourceType> = None;
-    let mut f_2: Option<String> = Some("".to_owned());
+    let mut f_2: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -6494,14 +6494,14 @@ impl Function {
 impl TSerializable for Function {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<Function> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<String> = None;
     let mut f_5: Option<PrincipalType> = None;
-    let mut f_6: Option<i32> = Some(0);
+    let mut f_6: Option<i32> = None;
     let mut f_7: Option<FunctionType> = None;
-    let mut f_8: Option<Vec<ResourceUri>> = Some(Vec::new());
+    let mut f_8: Option<Vec<ResourceUri>> = None;
     let mut f_9: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
@@ -7625,7 +7625,7 @@ impl ShowLocksResponse {
 impl TSerializable for ShowLocksResponse {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<ShowLocksResponse> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<Vec<ShowLocksResponseElement>> = Some(Vec::new());
+    let mut f_1: Option<Vec<ShowLocksResponseElement>> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -8442,9 +8442,9 @@ impl GetProjectionsSpec {
 impl TSerializable for GetProjectionsSpec {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<GetProjectionsSpec> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<Vec<String>> = Some(Vec::new());
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
+    let mut f_1: Option<Vec<String>> = None;
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -9942,9 +9942,9 @@ impl TSerializable for GetPartitionsByFilterRequest {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<GetPartitionsByFilterRequest> {
     i_prot.read_struct_begin()?;
     let mut f_1: Option<String> = None;
-    let mut f_2: Option<String> = Some("".to_owned());
-    let mut f_3: Option<String> = Some("".to_owned());
-    let mut f_4: Option<String> = Some("".to_owned());
+    let mut f_2: Option<String> = None;
+    let mut f_3: Option<String> = None;
+    let mut f_4: Option<String> = None;
     let mut f_5: Option<i16> = None;
     let mut f_6: Option<bool> = None;
     let mut f_7: Option<String> = None;
@@ -10397,7 +10397,7 @@ impl MetaException {
 impl TSerializable for MetaException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<MetaException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10476,7 +10476,7 @@ impl UnknownTableException {
 impl TSerializable for UnknownTableException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<UnknownTableException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10555,7 +10555,7 @@ impl UnknownDBException {
 impl TSerializable for UnknownDBException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<UnknownDBException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10634,7 +10634,7 @@ impl AlreadyExistsException {
 impl TSerializable for AlreadyExistsException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<AlreadyExistsException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10713,7 +10713,7 @@ impl InvalidObjectException {
 impl TSerializable for InvalidObjectException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<InvalidObjectException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10792,7 +10792,7 @@ impl NoSuchObjectException {
 impl TSerializable for NoSuchObjectException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<NoSuchObjectException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10871,7 +10871,7 @@ impl InvalidOperationException {
 impl TSerializable for InvalidOperationException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<InvalidOperationException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -10950,7 +10950,7 @@ impl ConfigValSecurityException {
 impl TSerializable for ConfigValSecurityException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<ConfigValSecurityException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -11029,7 +11029,7 @@ impl InvalidInputException {
 impl TSerializable for InvalidInputException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<InvalidInputException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -11108,7 +11108,7 @@ impl NoSuchTxnException {
 impl TSerializable for NoSuchTxnException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<NoSuchTxnException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -11187,7 +11187,7 @@ impl TxnAbortedException {
 impl TSerializable for TxnAbortedException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TxnAbortedException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -11266,7 +11266,7 @@ impl TxnOpenException {
 impl TSerializable for TxnOpenException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<TxnOpenException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -11345,7 +11345,7 @@ impl NoSuchLockException {
 impl TSerializable for NoSuchLockException {
   fn read_from_in_protocol(i_prot: &mut dyn TInputProtocol) -> thrift::Result<NoSuchLockException> {
     i_prot.read_struct_begin()?;
-    let mut f_1: Option<String> = Some("".to_owned());
+    let mut f_1: Option<String> = None;
     loop {
       let field_ident = i_prot.read_field_begin()?;
       if field_ident.field_type == TType::Stop {
@@ -21388,9 +21388,8 @@ impl ThriftHiveMetastoreGetMetaConfArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetMetaConfArgs.key", &f_1)?;
     let ret = ThriftHiveMetastoreGetMetaConfArgs {
-      key: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      key: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -21519,11 +21518,9 @@ impl ThriftHiveMetastoreSetMetaConfArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreSetMetaConfArgs.key", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreSetMetaConfArgs.value", &f_2)?;
     let ret = ThriftHiveMetastoreSetMetaConfArgs {
-      key: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      value: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      key: f_1.unwrap_or_default(),
+      value: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -21628,9 +21625,8 @@ impl ThriftHiveMetastoreCreateDatabaseArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreCreateDatabaseArgs.database", &f_1)?;
     let ret = ThriftHiveMetastoreCreateDatabaseArgs {
-      database: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      database: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -21760,9 +21756,8 @@ impl ThriftHiveMetastoreGetDatabaseArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetDatabaseArgs.name", &f_1)?;
     let ret = ThriftHiveMetastoreGetDatabaseArgs {
-      name: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      name: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -21899,9 +21894,8 @@ impl ThriftHiveMetastoreGetDatabaseReqArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetDatabaseReqArgs.request", &f_1)?;
     let ret = ThriftHiveMetastoreGetDatabaseReqArgs {
-      request: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      request: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22050,13 +22044,10 @@ impl ThriftHiveMetastoreDropDatabaseArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropDatabaseArgs.name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropDatabaseArgs.delete_data", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropDatabaseArgs.cascade", &f_3)?;
     let ret = ThriftHiveMetastoreDropDatabaseArgs {
-      name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      cascade: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      name: f_1.unwrap_or_default(),
+      delete_data: f_2.unwrap_or_default(),
+      cascade: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22192,9 +22183,8 @@ impl ThriftHiveMetastoreGetDatabasesArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetDatabasesArgs.pattern", &f_1)?;
     let ret = ThriftHiveMetastoreGetDatabasesArgs {
-      pattern: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      pattern: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22456,11 +22446,9 @@ impl ThriftHiveMetastoreAlterDatabaseArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterDatabaseArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterDatabaseArgs.db", &f_2)?;
     let ret = ThriftHiveMetastoreAlterDatabaseArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      db: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      db: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22585,11 +22573,9 @@ impl ThriftHiveMetastoreGetFieldsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFieldsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFieldsArgs.table_name", &f_2)?;
     let ret = ThriftHiveMetastoreGetFieldsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      table_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      table_name: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22765,13 +22751,10 @@ impl ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs.table_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs.environment_context", &f_3)?;
     let ret = ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      table_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      table_name: f_2.unwrap_or_default(),
+      environment_context: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -22944,11 +22927,9 @@ impl ThriftHiveMetastoreGetSchemaArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetSchemaArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetSchemaArgs.table_name", &f_2)?;
     let ret = ThriftHiveMetastoreGetSchemaArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      table_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      table_name: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23124,13 +23105,10 @@ impl ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs.table_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs.environment_context", &f_3)?;
     let ret = ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      table_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      table_name: f_2.unwrap_or_default(),
+      environment_context: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23297,9 +23275,8 @@ impl ThriftHiveMetastoreCreateTableArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreCreateTableArgs.tbl", &f_1)?;
     let ret = ThriftHiveMetastoreCreateTableArgs {
-      tbl: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      tbl: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23449,11 +23426,9 @@ impl ThriftHiveMetastoreCreateTableWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreCreateTableWithEnvironmentContextArgs.tbl", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreCreateTableWithEnvironmentContextArgs.environment_context", &f_2)?;
     let ret = ThriftHiveMetastoreCreateTableWithEnvironmentContextArgs {
-      tbl: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      tbl: f_1.unwrap_or_default(),
+      environment_context: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23612,13 +23587,10 @@ impl ThriftHiveMetastoreDropTableArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableArgs.name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableArgs.delete_data", &f_3)?;
     let ret = ThriftHiveMetastoreDropTableArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      name: f_2.unwrap_or_default(),
+      delete_data: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23758,15 +23730,11 @@ impl ThriftHiveMetastoreDropTableWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableWithEnvironmentContextArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableWithEnvironmentContextArgs.name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableWithEnvironmentContextArgs.delete_data", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropTableWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreDropTableWithEnvironmentContextArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      name: f_2.unwrap_or_default(),
+      delete_data: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -23897,11 +23865,9 @@ impl ThriftHiveMetastoreGetTablesArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTablesArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTablesArgs.pattern", &f_2)?;
     let ret = ThriftHiveMetastoreGetTablesArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      pattern: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      pattern: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -24049,13 +24015,10 @@ impl ThriftHiveMetastoreGetTablesByTypeArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTablesByTypeArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTablesByTypeArgs.pattern", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTablesByTypeArgs.table_type", &f_3)?;
     let ret = ThriftHiveMetastoreGetTablesByTypeArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      pattern: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      table_type: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      pattern: f_2.unwrap_or_default(),
+      table_type: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -24212,13 +24175,10 @@ impl ThriftHiveMetastoreGetTableMetaArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableMetaArgs.db_patterns", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableMetaArgs.tbl_patterns", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableMetaArgs.tbl_types", &f_3)?;
     let ret = ThriftHiveMetastoreGetTableMetaArgs {
-      db_patterns: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_patterns: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_types: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_patterns: f_1.unwrap_or_default(),
+      tbl_patterns: f_2.unwrap_or_default(),
+      tbl_types: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -24361,9 +24321,8 @@ impl ThriftHiveMetastoreGetAllTablesArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetAllTablesArgs.db_name", &f_1)?;
     let ret = ThriftHiveMetastoreGetAllTablesArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -24502,11 +24461,9 @@ impl ThriftHiveMetastoreGetTableArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableArgs.tbl_name", &f_2)?;
     let ret = ThriftHiveMetastoreGetTableArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -24658,11 +24615,9 @@ impl ThriftHiveMetastoreGetTableObjectsByNameArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableObjectsByNameArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableObjectsByNameArgs.tbl_names", &f_2)?;
     let ret = ThriftHiveMetastoreGetTableObjectsByNameArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_names: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      tbl_names: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -25092,13 +25047,10 @@ impl ThriftHiveMetastoreGetTableNamesByFilterArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableNamesByFilterArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableNamesByFilterArgs.filter", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableNamesByFilterArgs.max_tables", &f_3)?;
     let ret = ThriftHiveMetastoreGetTableNamesByFilterArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      filter: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      max_tables: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      filter: f_2.unwrap_or_default(),
+      max_tables: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -25277,13 +25229,10 @@ impl ThriftHiveMetastoreAlterTableArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableArgs.new_tbl", &f_3)?;
     let ret = ThriftHiveMetastoreAlterTableArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_tbl: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_tbl: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -25423,15 +25372,11 @@ impl ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs.new_tbl", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_tbl: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_tbl: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -25574,15 +25519,11 @@ impl ThriftHiveMetastoreAlterTableWithCascadeArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithCascadeArgs.dbname", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithCascadeArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithCascadeArgs.new_tbl", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterTableWithCascadeArgs.cascade", &f_4)?;
     let ret = ThriftHiveMetastoreAlterTableWithCascadeArgs {
-      dbname: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_tbl: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      cascade: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      dbname: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_tbl: f_3.unwrap_or_default(),
+      cascade: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -25846,9 +25787,8 @@ impl ThriftHiveMetastoreAddPartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAddPartitionArgs.new_part", &f_1)?;
     let ret = ThriftHiveMetastoreAddPartitionArgs {
-      new_part: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      new_part: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -26005,11 +25945,9 @@ impl ThriftHiveMetastoreAddPartitionWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAddPartitionWithEnvironmentContextArgs.new_part", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAddPartitionWithEnvironmentContextArgs.environment_context", &f_2)?;
     let ret = ThriftHiveMetastoreAddPartitionWithEnvironmentContextArgs {
-      new_part: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      new_part: f_1.unwrap_or_default(),
+      environment_context: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -26169,9 +26107,8 @@ impl ThriftHiveMetastoreAddPartitionsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAddPartitionsArgs.new_parts", &f_1)?;
     let ret = ThriftHiveMetastoreAddPartitionsArgs {
-      new_parts: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      new_parts: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -26344,13 +26281,10 @@ impl ThriftHiveMetastoreAppendPartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionArgs.part_vals", &f_3)?;
     let ret = ThriftHiveMetastoreAppendPartitionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -26688,15 +26622,11 @@ impl ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -26872,13 +26802,10 @@ impl ThriftHiveMetastoreAppendPartitionByNameArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameArgs.part_name", &f_3)?;
     let ret = ThriftHiveMetastoreAppendPartitionByNameArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -27053,15 +26980,11 @@ impl ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs.part_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -27245,15 +27168,11 @@ impl ThriftHiveMetastoreDropPartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionArgs.delete_data", &f_4)?;
     let ret = ThriftHiveMetastoreDropPartitionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      delete_data: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -27433,17 +27352,12 @@ impl ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs.delete_data", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs.environment_context", &f_5)?;
     let ret = ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_5.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      delete_data: f_4.unwrap_or_default(),
+      environment_context: f_5.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -27614,15 +27528,11 @@ impl ThriftHiveMetastoreDropPartitionByNameArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameArgs.part_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameArgs.delete_data", &f_4)?;
     let ret = ThriftHiveMetastoreDropPartitionByNameArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
+      delete_data: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -27792,17 +27702,12 @@ impl ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs.part_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs.delete_data", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs.environment_context", &f_5)?;
     let ret = ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      delete_data: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_5.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
+      delete_data: f_4.unwrap_or_default(),
+      environment_context: f_5.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -28108,13 +28013,10 @@ impl ThriftHiveMetastoreGetPartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionArgs.part_vals", &f_3)?;
     let ret = ThriftHiveMetastoreGetPartitionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -28436,17 +28338,12 @@ impl ThriftHiveMetastoreGetPartitionWithAuthArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionWithAuthArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionWithAuthArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionWithAuthArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionWithAuthArgs.user_name", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionWithAuthArgs.group_names", &f_5)?;
     let ret = ThriftHiveMetastoreGetPartitionWithAuthArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      user_name: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      group_names: f_5.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      user_name: f_4.unwrap_or_default(),
+      group_names: f_5.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -28615,13 +28512,10 @@ impl ThriftHiveMetastoreGetPartitionByNameArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionByNameArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionByNameArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionByNameArgs.part_name", &f_3)?;
     let ret = ThriftHiveMetastoreGetPartitionByNameArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -28776,13 +28670,10 @@ impl ThriftHiveMetastoreGetPartitionsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsArgs.max_parts", &f_3)?;
     let ret = ThriftHiveMetastoreGetPartitionsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      max_parts: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -28965,17 +28856,12 @@ impl ThriftHiveMetastoreGetPartitionsWithAuthArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsWithAuthArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsWithAuthArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsWithAuthArgs.max_parts", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsWithAuthArgs.user_name", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsWithAuthArgs.group_names", &f_5)?;
     let ret = ThriftHiveMetastoreGetPartitionsWithAuthArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      user_name: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      group_names: f_5.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      max_parts: f_3.unwrap_or_default(),
+      user_name: f_4.unwrap_or_default(),
+      group_names: f_5.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -29150,13 +29036,10 @@ impl ThriftHiveMetastoreGetPartitionNamesArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesArgs.max_parts", &f_3)?;
     let ret = ThriftHiveMetastoreGetPartitionNamesArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      max_parts: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -29333,15 +29216,11 @@ impl ThriftHiveMetastoreGetPartitionsPsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsArgs.max_parts", &f_4)?;
     let ret = ThriftHiveMetastoreGetPartitionsPsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      max_parts: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -29543,19 +29422,13 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.max_parts", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.user_name", &f_5)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsPsWithAuthArgs.group_names", &f_6)?;
     let ret = ThriftHiveMetastoreGetPartitionsPsWithAuthArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      user_name: f_5.expect("auto-generated code should have checked for presence of required fields"),
-      group_names: f_6.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      max_parts: f_4.unwrap_or_default(),
+      user_name: f_5.unwrap_or_default(),
+      group_names: f_6.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -29888,15 +29761,11 @@ impl ThriftHiveMetastoreGetPartitionNamesPsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesPsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesPsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesPsArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionNamesPsArgs.max_parts", &f_4)?;
     let ret = ThriftHiveMetastoreGetPartitionNamesPsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      max_parts: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -30223,15 +30092,11 @@ impl ThriftHiveMetastoreGetPartitionsByFilterArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByFilterArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByFilterArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByFilterArgs.filter", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByFilterArgs.max_parts", &f_4)?;
     let ret = ThriftHiveMetastoreGetPartitionsByFilterArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      filter: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      max_parts: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      filter: f_3.unwrap_or_default(),
+      max_parts: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -30387,9 +30252,8 @@ impl ThriftHiveMetastoreGetPartitionsByFilterReqArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByFilterReqArgs.req", &f_1)?;
     let ret = ThriftHiveMetastoreGetPartitionsByFilterReqArgs {
-      req: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      req: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -30687,13 +30551,10 @@ impl ThriftHiveMetastoreGetNumPartitionsByFilterArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetNumPartitionsByFilterArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetNumPartitionsByFilterArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetNumPartitionsByFilterArgs.filter", &f_3)?;
     let ret = ThriftHiveMetastoreGetNumPartitionsByFilterArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      filter: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      filter: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -30854,13 +30715,10 @@ impl ThriftHiveMetastoreGetPartitionsByNamesArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByNamesArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByNamesArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionsByNamesArgs.names", &f_3)?;
     let ret = ThriftHiveMetastoreGetPartitionsByNamesArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      names: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      names: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -31196,13 +31054,10 @@ impl ThriftHiveMetastoreAlterPartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionArgs.new_part", &f_3)?;
     let ret = ThriftHiveMetastoreAlterPartitionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_part: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_part: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -31342,13 +31197,10 @@ impl ThriftHiveMetastoreAlterPartitionsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsArgs.new_parts", &f_3)?;
     let ret = ThriftHiveMetastoreAlterPartitionsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_parts: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_parts: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -31498,15 +31350,11 @@ impl ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs.new_parts", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_parts: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_parts: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -31792,15 +31640,11 @@ impl ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs.new_part", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs.environment_context", &f_4)?;
     let ret = ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_part: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      environment_context: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      new_part: f_3.unwrap_or_default(),
+      environment_context: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -31949,15 +31793,11 @@ impl ThriftHiveMetastoreRenamePartitionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreRenamePartitionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreRenamePartitionArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreRenamePartitionArgs.part_vals", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreRenamePartitionArgs.new_part", &f_4)?;
     let ret = ThriftHiveMetastoreRenamePartitionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_vals: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      new_part: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_vals: f_3.unwrap_or_default(),
+      new_part: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -32092,11 +31932,9 @@ impl ThriftHiveMetastoreGetConfigValueArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetConfigValueArgs.name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetConfigValueArgs.default_value", &f_2)?;
     let ret = ThriftHiveMetastoreGetConfigValueArgs {
-      name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      default_value: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      name: f_1.unwrap_or_default(),
+      default_value: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -32222,9 +32060,8 @@ impl ThriftHiveMetastorePartitionNameToValsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastorePartitionNameToValsArgs.part_name", &f_1)?;
     let ret = ThriftHiveMetastorePartitionNameToValsArgs {
-      part_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      part_name: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -32357,9 +32194,8 @@ impl ThriftHiveMetastorePartitionNameToSpecArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastorePartitionNameToSpecArgs.part_name", &f_1)?;
     let ret = ThriftHiveMetastorePartitionNameToSpecArgs {
-      part_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      part_name: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -32840,13 +32676,10 @@ impl ThriftHiveMetastoreGetTableColumnStatisticsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableColumnStatisticsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableColumnStatisticsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetTableColumnStatisticsArgs.col_name", &f_3)?;
     let ret = ThriftHiveMetastoreGetTableColumnStatisticsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      col_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      col_name: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -33035,15 +32868,11 @@ impl ThriftHiveMetastoreGetPartitionColumnStatisticsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionColumnStatisticsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionColumnStatisticsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionColumnStatisticsArgs.part_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetPartitionColumnStatisticsArgs.col_name", &f_4)?;
     let ret = ThriftHiveMetastoreGetPartitionColumnStatisticsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      col_name: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
+      col_name: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -33519,17 +33348,12 @@ impl ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs.part_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs.col_name", &f_4)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs.engine", &f_5)?;
     let ret = ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      part_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      col_name: f_4.expect("auto-generated code should have checked for presence of required fields"),
-      engine: f_5.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      part_name: f_3.unwrap_or_default(),
+      col_name: f_4.unwrap_or_default(),
+      engine: f_5.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -33724,15 +33548,11 @@ impl ThriftHiveMetastoreDeleteTableColumnStatisticsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDeleteTableColumnStatisticsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeleteTableColumnStatisticsArgs.tbl_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeleteTableColumnStatisticsArgs.col_name", &f_3)?;
-    verify_required_field_exists("ThriftHiveMetastoreDeleteTableColumnStatisticsArgs.engine", &f_4)?;
     let ret = ThriftHiveMetastoreDeleteTableColumnStatisticsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      tbl_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      col_name: f_3.expect("auto-generated code should have checked for presence of required fields"),
-      engine: f_4.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      tbl_name: f_2.unwrap_or_default(),
+      col_name: f_3.unwrap_or_default(),
+      engine: f_4.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -33906,9 +33726,8 @@ impl ThriftHiveMetastoreCreateFunctionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreCreateFunctionArgs.func", &f_1)?;
     let ret = ThriftHiveMetastoreCreateFunctionArgs {
-      func: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      func: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -34058,11 +33877,9 @@ impl ThriftHiveMetastoreDropFunctionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreDropFunctionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreDropFunctionArgs.func_name", &f_2)?;
     let ret = ThriftHiveMetastoreDropFunctionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      func_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      func_name: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -34193,13 +34010,10 @@ impl ThriftHiveMetastoreAlterFunctionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterFunctionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterFunctionArgs.func_name", &f_2)?;
-    verify_required_field_exists("ThriftHiveMetastoreAlterFunctionArgs.new_func", &f_3)?;
     let ret = ThriftHiveMetastoreAlterFunctionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      func_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
-      new_func: f_3.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      func_name: f_2.unwrap_or_default(),
+      new_func: f_3.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -34327,11 +34141,9 @@ impl ThriftHiveMetastoreGetFunctionsArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFunctionsArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFunctionsArgs.pattern", &f_2)?;
     let ret = ThriftHiveMetastoreGetFunctionsArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      pattern: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      pattern: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -34473,11 +34285,9 @@ impl ThriftHiveMetastoreGetFunctionArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFunctionArgs.db_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreGetFunctionArgs.func_name", &f_2)?;
     let ret = ThriftHiveMetastoreGetFunctionArgs {
-      db_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      func_name: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      db_name: f_1.unwrap_or_default(),
+      func_name: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -34742,11 +34552,9 @@ impl ThriftHiveMetastoreSetUgiArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreSetUgiArgs.user_name", &f_1)?;
-    verify_required_field_exists("ThriftHiveMetastoreSetUgiArgs.group_names", &f_2)?;
     let ret = ThriftHiveMetastoreSetUgiArgs {
-      user_name: f_1.expect("auto-generated code should have checked for presence of required fields"),
-      group_names: f_2.expect("auto-generated code should have checked for presence of required fields"),
+      user_name: f_1.unwrap_or_default(),
+      group_names: f_2.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -35296,9 +35104,8 @@ impl ThriftHiveMetastoreShowLocksArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreShowLocksArgs.rqst", &f_1)?;
     let ret = ThriftHiveMetastoreShowLocksArgs {
-      rqst: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      rqst: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }
@@ -35407,9 +35214,8 @@ impl ThriftHiveMetastoreHeartbeatArgs {
       i_prot.read_field_end()?;
     }
     i_prot.read_struct_end()?;
-    verify_required_field_exists("ThriftHiveMetastoreHeartbeatArgs.ids", &f_1)?;
     let ret = ThriftHiveMetastoreHeartbeatArgs {
-      ids: f_1.expect("auto-generated code should have checked for presence of required fields"),
+      ids: f_1.unwrap_or_default(),
     };
     Ok(ret)
   }

@@ -318,6 +318,10 @@ impl<W: Write> Write for FramedWriter<W> {
         Ok(b.len())
     }
     fn flush(&mut self) -> io::Result<()> {
+        // An empty frame is no message; clients would read it as end of stream.
+        if self.buf.is_empty() {
+            return self.inner.flush();
+        }
         let len = u32::try_from(self.buf.len()).map_err(|_| {
             io::Error::new(io::ErrorKind::InvalidInput, "reply too large for a frame")
         })?;
@@ -389,6 +393,10 @@ mod tests {
         let mut out = FramedWriter::new(Vec::new());
         out.write_all(b"abc").unwrap();
         out.flush().unwrap();
-        assert_eq!(out.inner, b"\0\0\0\x03abc");
+        out.flush().unwrap();
+        assert_eq!(
+            out.inner, b"\0\0\0\x03abc",
+            "a flush with nothing written sends no frame"
+        );
     }
 }

@@ -179,7 +179,7 @@ fn call_loop<R: Read>(
                 return;
             }
             Err(e) => {
-                tracing::warn!(%peer, error = %e, "closing connection after a protocol error");
+                tracing::warn!(%peer, error = ?e, "closing connection after a protocol error");
                 return;
             }
         }
