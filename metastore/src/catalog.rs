@@ -110,14 +110,16 @@ pub trait Catalog: Send + Sync + Debug {
         old_values: &[String],
         part: Partition,
     ) -> Result<()>;
-    /// Drops partitions atomically; every one must exist. `delete_data` removes the files of
-    /// a managed table's partitions. Returns the dropped partitions.
+    /// Drops partitions atomically. A missing one fails the call, or is skipped with
+    /// `if_exists`. `delete_data` removes the files of a managed table's partitions. Returns
+    /// the dropped partitions.
     async fn drop_partitions(
         &self,
         db: &str,
         table: &str,
         values: &[Vec<String>],
         delete_data: bool,
+        if_exists: bool,
     ) -> Result<Vec<Partition>>;
 
     /// Stores column statistics (replacing those of the same columns).

@@ -179,8 +179,8 @@ pub mod table_type {
 }
 
 impl Table {
-    /// Whether dropping this table may delete its data (`MANAGED_TABLE` and not marked
-    /// `EXTERNAL=TRUE` or `external.table.purge=false`).
+    /// Whether dropping this table may delete its data: a `MANAGED_TABLE` not marked
+    /// `EXTERNAL=TRUE`.
     pub fn owns_data(&self) -> bool {
         let external = self
             .parameters

@@ -179,10 +179,10 @@ pub(crate) async fn tables(c: &dyn Catalog) {
         expected_parameter: Some(("metadata_location".into(), "m1".into())),
         ..Default::default()
     };
-    assert!(c
-        .alter_table("d", "events", next.clone(), &stale)
-        .await
-        .is_err());
+    assert!(matches!(
+        c.alter_table("d", "events", next.clone(), &stale).await,
+        Err(Error::Conflict(_))
+    ));
     assert_eq!(
         c.get_table("d", "events").await.unwrap().parameters["metadata_location"],
         "m2"
@@ -321,15 +321,33 @@ pub(crate) async fn partitions(c: &dyn Catalog) {
         c.get_partition("p", "t", &one.values).await,
         Err(Error::NotFound(_))
     ));
+    let gone = || vec![vec!["2030".to_string(), "01".to_string()]];
     let dropped = c
-        .drop_partitions("p", "t", &[vec!["2030".into(), "01".into()]], false)
+        .drop_partitions("p", "t", &gone(), false, false)
         .await
         .unwrap();
     assert_eq!(dropped.len(), 1);
-    assert!(c
-        .drop_partitions("p", "t", &[vec!["2030".into(), "01".into()]], false)
+    let again = c.drop_partitions("p", "t", &gone(), false, false).await;
+    assert!(matches!(again, Err(Error::NotFound(_))));
+    let mixed = [gone(), vec![vec!["2023".to_string(), "01".to_string()]]].concat();
+    let dropped = c
+        .drop_partitions("p", "t", &mixed, false, true)
         .await
-        .is_err());
+        .unwrap();
+    assert_eq!(
+        dropped.len(),
+        1,
+        "with if_exists the missing one is skipped"
+    );
+    let restore = c.get_table("p", "t").await.unwrap();
+    c.add_partitions(
+        "p",
+        "t",
+        vec![part("p", "t", &restore, &["2023", "01"])],
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         c.list_partition_names("p", "t", &PartitionQuery::All, None)
             .await
@@ -373,6 +391,38 @@ pub(crate) async fn table_changes_keep_partition_schemas(c: &dyn Catalog) {
     .unwrap();
     let p = c.get_partition("s", "t", &["a".into()]).await.unwrap();
     assert_eq!(p.sd.columns.len(), 4, "CASCADE reaches partitions");
+    let before = p.sd.location.clone();
+    let mut moved = c.get_table("s", "t").await.unwrap();
+    moved.sd.location = Some("file:/somewhere/else".into());
+    c.alter_table("s", "t", moved.clone(), &AlterTableOptions::default())
+        .await
+        .unwrap();
+    let p = c.get_partition("s", "t", &["a".into()]).await.unwrap();
+    assert_eq!(p.sd.location, before, "a partition stays where its data is");
+    moved.partition_keys[0].type_name = "int".into();
+    let changed = c
+        .alter_table("s", "t", moved, &AlterTableOptions::default())
+        .await;
+    assert!(
+        matches!(changed, Err(Error::InvalidOperation(_))),
+        "partition keys cannot change"
+    );
+}
+
+pub(crate) async fn table_type_follows_the_external_parameter(c: &dyn Catalog) {
+    c.create_database(db("e")).await.unwrap();
+    let mut t = parquet_table("e", "marked", &[]);
+    t.parameters.insert("EXTERNAL".into(), "TRUE".into());
+    c.create_table(t).await.unwrap();
+    let got = c.get_table("e", "marked").await.unwrap();
+    assert_eq!(got.table_type, table_type::EXTERNAL);
+    let mut u = parquet_table("e", "unmarked", &[]);
+    u.table_type = table_type::EXTERNAL.into();
+    c.create_table(u).await.unwrap();
+    assert_eq!(
+        c.get_table("e", "unmarked").await.unwrap().table_type,
+        table_type::MANAGED
+    );
 }
 
 pub(crate) async fn stats_functions_events(c: &dyn Catalog) {
@@ -499,6 +549,11 @@ macro_rules! conformance_suite {
         async fn table_changes_keep_partition_schemas() {
             let (_g, c) = $make.await;
             $crate::conformance::table_changes_keep_partition_schemas(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn table_type_follows_the_external_parameter() {
+            let (_g, c) = $make.await;
+            $crate::conformance::table_type_follows_the_external_parameter(&*c).await;
         }
         #[tokio::test(flavor = "multi_thread")]
         async fn stats_functions_events() {

@@ -61,10 +61,17 @@ fn conflicts(a: &[LockComponent], b: &[LockComponent]) -> bool {
 }
 
 impl Locks {
+    /// Lock ids start from the clock (milliseconds, shifted), so ids handed out before a
+    /// restart never name a lock granted after it.
     pub(crate) fn new(timeout: Duration) -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let first = i64::try_from(millis).unwrap_or(0).saturating_mul(1 << 10);
         Locks {
             timeout,
-            inner: Mutex::new((0, BTreeMap::new())),
+            inner: Mutex::new((first, BTreeMap::new())),
         }
     }
 

@@ -3,11 +3,13 @@
 //! existence checks and its writes are one atomic step) and commits it with the WAL on: an
 //! acknowledged call survives `kill -9`.
 
+mod alter;
 mod codec;
 mod databases;
 mod files;
 pub(crate) mod keys;
 mod locks;
+mod part_rows;
 mod partitions;
 mod pattern;
 mod stats;
@@ -60,7 +62,10 @@ pub struct LocalCatalog {
     db: DB,
     writer: Mutex<()>,
     next_id: AtomicU64,
+    /// Last event id handed out (events of a batch being built included).
     next_event: AtomicU64,
+    /// Last event id whose batch is committed: what readers may see.
+    committed_event: AtomicU64,
     warehouse: PathBuf,
     sync_writes: bool,
     locks: locks::Locks,
@@ -78,6 +83,11 @@ impl LocalCatalog {
         std::fs::create_dir_all(&config.warehouse)?;
         let mut opts = rocksdb::Options::default();
         opts.create_if_missing(true);
+        let mut table = rocksdb::BlockBasedOptions::default();
+        table.set_bloom_filter(10.0, false);
+        table.set_block_cache(&rocksdb::Cache::new_lru_cache(64 << 20));
+        table.set_cache_index_and_filter_blocks(true);
+        opts.set_block_based_table_factory(&table);
         opts.set_compression_type(rocksdb::DBCompressionType::Lz4);
         opts.increase_parallelism(2);
         let db = DB::open(&opts, &config.db_path)?;
@@ -96,6 +106,7 @@ impl LocalCatalog {
             writer: Mutex::new(()),
             next_id: AtomicU64::new(next_id),
             next_event: AtomicU64::new(last_event),
+            committed_event: AtomicU64::new(last_event),
             warehouse,
             sync_writes: config.sync_writes,
             locks: locks::Locks::new(config.lock_timeout),
@@ -139,6 +150,9 @@ impl LocalCatalog {
         let mut wo = WriteOptions::default();
         wo.set_sync(self.sync_writes);
         self.db.write_opt(tx.batch, &wo)?;
+        // Still under the writer lock: every event up to `next_event` is now durable.
+        let last = self.next_event.load(Ordering::SeqCst);
+        self.committed_event.store(last, Ordering::SeqCst);
         Ok(())
     }
 

@@ -1,62 +1,18 @@
-//! Partitions: stored compactly under their table's id, listed by range scans.
+//! Partitions: stored compactly under their table's id (see `part_rows`), listed by range
+//! scans.
 
 use std::collections::HashSet;
 
 use super::codec::{self, StoredPartition};
-use super::{json_message, keys, LocalCatalog, Tx};
+use super::part_rows::PartRows;
+use super::{json_message, keys, LocalCatalog};
 use crate::error::{Error, Result};
 use crate::filter::PartitionFilter;
-use crate::model::{now_secs, Partition, PartitionQuery, StorageDescriptor, Table};
+use crate::model::{Partition, PartitionQuery, Table};
 use crate::partname;
 
 /// Decides whether a partition (by its values) belongs to a listing.
 type Accept = Box<dyn Fn(&[String]) -> bool>;
-
-/// A storage descriptor with its location cleared, for comparing a partition's with its table's.
-pub(crate) fn without_location(sd: &StorageDescriptor) -> StorageDescriptor {
-    StorageDescriptor {
-        location: None,
-        ..sd.clone()
-    }
-}
-
-fn to_stored(t: &Table, p: &Partition) -> Result<StoredPartition> {
-    let default_loc = LocalCatalog::default_partition_location(t, &p.values)?;
-    let location =
-        p.sd.location
-            .clone()
-            .filter(|l| !l.is_empty() && *l != default_loc);
-    let sd = without_location(&p.sd);
-    let table_sd = without_location(&t.sd);
-    Ok(StoredPartition {
-        create_time: if p.create_time == 0 {
-            now_secs()
-        } else {
-            p.create_time
-        },
-        last_access_time: p.last_access_time,
-        location,
-        sd: (sd != table_sd).then_some(sd),
-        parameters: p.parameters.clone(),
-    })
-}
-
-fn from_stored(t: &Table, values: Vec<String>, s: StoredPartition) -> Result<Partition> {
-    let mut sd = s.sd.unwrap_or_else(|| without_location(&t.sd));
-    sd.location = Some(match s.location {
-        Some(l) => l,
-        None => LocalCatalog::default_partition_location(t, &values)?,
-    });
-    Ok(Partition {
-        db_name: t.db_name.clone(),
-        table_name: t.name.clone(),
-        values,
-        create_time: s.create_time,
-        last_access_time: s.last_access_time,
-        sd,
-        parameters: s.parameters,
-    })
-}
 
 fn check_values(t: &Table, values: &[String]) -> Result<()> {
     if values.len() != t.partition_keys.len() {
@@ -76,15 +32,6 @@ fn check_values(t: &Table, values: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn part_names(t: &Table, parts: &[Partition]) -> Result<String> {
-    let keys: Vec<&str> = t.partition_keys.iter().map(|c| c.name.as_str()).collect();
-    let names: Result<Vec<String>> = parts
-        .iter()
-        .map(|p| partname::make_name(&keys, &p.values))
-        .collect();
-    Ok(names?.join(","))
-}
-
 impl LocalCatalog {
     pub(crate) fn add_partitions_sync(
         &self,
@@ -96,32 +43,32 @@ impl LocalCatalog {
         let (db, table) = (db.to_lowercase(), table.to_lowercase());
         let mut tx = self.begin();
         let (id, row) = self.table_row(&db, &table)?;
-        let t = &row.table;
-        let mut seen = HashSet::new();
+        let rows = PartRows::new(&row.table);
+        let mut seen = HashSet::with_capacity(parts.len());
         let mut added = Vec::with_capacity(parts.len());
-        for mut p in parts {
-            check_values(t, &p.values)?;
+        let mut names = Vec::with_capacity(parts.len());
+        for p in parts {
+            check_values(&row.table, &p.values)?;
+            let name = rows.name(&p.values)?;
             let key = keys::partition(id, &p.values);
-            let exists = !seen.insert(key.clone()) || self.db.get_pinned(&key)?.is_some();
-            if exists {
+            if !seen.insert(key.clone()) || self.db.get_pinned(&key)?.is_some() {
                 if if_not_exists {
                     continue;
                 }
                 return Err(Error::AlreadyExists(format!(
-                    "Partition already exists: {}",
-                    partname::make_name(&key_names(t), &p.values)?
+                    "Partition already exists: {name}"
                 )));
             }
-            let stored = to_stored(t, &p)?;
+            let stored = rows.to_row(&p, &name);
             tx.batch.put(&key, codec::encode(&stored)?);
-            p = from_stored(t, p.values, stored)?;
-            added.push(p);
+            added.push(rows.partition(p.values, stored)?);
+            names.push(name);
         }
         if !added.is_empty() {
             let msg = json_message(&[
                 ("db", &db),
                 ("table", &table),
-                ("partitions", &part_names(t, &added)?),
+                ("partitions", &names.join(",")),
             ]);
             self.log_event(&mut tx, "ADD_PARTITION", &db, Some(&table), msg)?;
             self.commit(tx)?;
@@ -139,23 +86,13 @@ impl LocalCatalog {
         let (id, row) = self.table_row(&db, &table)?;
         let stored: Option<StoredPartition> = self.get_value(&keys::partition(id, values))?;
         let stored = stored.ok_or_else(|| Error::no_partition(&db, &table, values))?;
-        from_stored(&row.table, values.to_vec(), stored)
+        PartRows::new(&row.table).partition(values.to_vec(), stored)
     }
 
-    /// Calls `f` with the values and stored row of each partition matching `query`, in key
-    /// order (in the order given, for names), until `max` matched or `f` says stop.
-    fn visit(
-        &self,
-        id: u64,
-        t: &Table,
-        query: &PartitionQuery,
-        max: Option<usize>,
-        mut f: impl FnMut(Vec<String>, &[u8]) -> Result<()>,
-    ) -> Result<()> {
-        let limit = max.unwrap_or(usize::MAX);
-        let mut count = 0usize;
-        let (prefix, accept): (Vec<String>, Accept) = match query {
-            PartitionQuery::All => (Vec::new(), Box::new(|_| true)),
+    /// The key prefix to scan and the test each scanned partition must pass.
+    fn plan(t: &Table, query: &PartitionQuery) -> Result<(Vec<String>, Accept)> {
+        Ok(match query {
+            PartitionQuery::All | PartitionQuery::Names(_) => (Vec::new(), Box::new(|_| true)),
             PartitionQuery::Values(spec) => {
                 let lead: Vec<String> =
                     spec.iter().take_while(|v| !v.is_empty()).cloned().collect();
@@ -167,28 +104,40 @@ impl LocalCatalog {
             }
             PartitionQuery::Filter(text) => {
                 let filter = PartitionFilter::new(text, &t.partition_keys)?;
-                (
-                    filter.leading_values().to_vec(),
-                    Box::new(move |v: &[String]| filter.matches(v)),
-                )
+                let lead = filter.leading_values().to_vec();
+                (lead, Box::new(move |v: &[String]| filter.matches(v)))
             }
-            PartitionQuery::Names(names) => {
-                let keys = key_names(t);
-                for name in names {
-                    if count >= limit {
-                        break;
-                    }
-                    let Ok(values) = partname::values_for_keys(name, &keys) else {
-                        continue;
-                    };
-                    if let Some(v) = self.db.get_pinned(keys::partition(id, &values))? {
-                        f(values, &v)?;
-                        count += 1;
-                    }
+        })
+    }
+
+    /// Calls `f` with the values and stored row of each partition matching `query`, in key
+    /// order (in the order given, for names), until `max` have matched.
+    fn visit(
+        &self,
+        id: u64,
+        rows: &PartRows<'_>,
+        query: &PartitionQuery,
+        max: Option<usize>,
+        mut f: impl FnMut(Vec<String>, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let limit = max.unwrap_or(usize::MAX);
+        let mut count = 0usize;
+        if let PartitionQuery::Names(names) = query {
+            for name in names {
+                if count >= limit {
+                    break;
                 }
-                return Ok(());
+                let Ok(values) = partname::values_for_keys(name, &rows.keys) else {
+                    continue;
+                };
+                if let Some(v) = self.db.get_pinned(keys::partition(id, &values))? {
+                    f(values, &v)?;
+                    count += 1;
+                }
             }
-        };
+            return Ok(());
+        }
+        let (prefix, accept) = Self::plan(rows.table, query)?;
         if limit == 0 {
             return Ok(());
         }
@@ -210,9 +159,10 @@ impl LocalCatalog {
         max: Option<usize>,
     ) -> Result<Vec<Partition>> {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
+        let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
-        self.visit(id, &row.table, query, max, |values, v| {
-            out.push(from_stored(&row.table, values, codec::decode(v)?)?);
+        self.visit(id, &rows, query, max, |values, v| {
+            out.push(rows.partition(values, codec::decode(v)?)?);
             Ok(())
         })?;
         Ok(out)
@@ -226,10 +176,10 @@ impl LocalCatalog {
         max: Option<usize>,
     ) -> Result<Vec<String>> {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
-        let keys = key_names(&row.table);
+        let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
-        self.visit(id, &row.table, query, max, |values, _| {
-            out.push(partname::make_name(&keys, &values)?);
+        self.visit(id, &rows, query, max, |values, _| {
+            out.push(rows.name(&values)?);
             Ok(())
         })?;
         Ok(out)
@@ -244,7 +194,7 @@ impl LocalCatalog {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
         let mut n = 0;
         let query = PartitionQuery::Filter(filter.into());
-        self.visit(id, &row.table, &query, None, |_, _| {
+        self.visit(id, &PartRows::new(&row.table), &query, None, |_, _| {
             n += 1;
             Ok(())
         })?;
@@ -260,6 +210,8 @@ impl LocalCatalog {
         let (db, table) = (db.to_lowercase(), table.to_lowercase());
         let mut tx = self.begin();
         let (id, row) = self.table_row(&db, &table)?;
+        let rows = PartRows::new(&row.table);
+        let mut names = Vec::with_capacity(parts.len());
         for p in &parts {
             let key = keys::partition(id, &p.values);
             let old: StoredPartition = self.get_value(&key)?.ok_or_else(|| {
@@ -268,14 +220,16 @@ impl LocalCatalog {
                     p.values
                 ))
             })?;
-            let mut stored = to_stored(&row.table, p)?;
+            let name = rows.name(&p.values)?;
+            let mut stored = rows.to_row(p, &name);
             stored.create_time = old.create_time;
             tx.batch.put(&key, codec::encode(&stored)?);
+            names.push(name);
         }
         let msg = json_message(&[
             ("db", &db),
             ("table", &table),
-            ("partitions", &part_names(&row.table, &parts)?),
+            ("partitions", &names.join(",")),
         ]);
         self.log_event(&mut tx, "ALTER_PARTITION", &db, Some(&table), msg)?;
         self.commit(tx)
@@ -303,7 +257,8 @@ impl LocalCatalog {
                 part.values
             )));
         }
-        let mut stored = to_stored(&row.table, &part)?;
+        let rows = PartRows::new(&row.table);
+        let mut stored = rows.to_row(&part, &rows.name(&part.values)?);
         stored.create_time = old.create_time;
         tx.delete(&old_key);
         tx.delete_prefix(&keys::part_stats_all(id, old_values));
@@ -313,24 +268,34 @@ impl LocalCatalog {
         self.commit(tx)
     }
 
+    /// Drops partitions in one batch. Missing ones fail the call, or are skipped with
+    /// `if_exists`.
     pub(crate) fn drop_partitions_sync(
         &self,
         db: &str,
         table: &str,
         values: &[Vec<String>],
         delete_data: bool,
+        if_exists: bool,
     ) -> Result<Vec<Partition>> {
         let (db, table) = (db.to_lowercase(), table.to_lowercase());
         let mut tx = self.begin();
         let (id, row) = self.table_row(&db, &table)?;
+        let rows = PartRows::new(&row.table);
         let mut dropped = Vec::with_capacity(values.len());
+        let mut names = Vec::with_capacity(values.len());
         for vals in values {
             let key = keys::partition(id, vals);
-            let stored: StoredPartition = self
-                .get_value(&key)?
-                .ok_or_else(|| Error::no_partition(&db, &table, vals))?;
-            self.drop_partition_in(&mut tx, id, vals);
-            dropped.push(from_stored(&row.table, vals.clone(), stored)?);
+            let Some(stored) = self.get_value::<StoredPartition>(&key)? else {
+                if if_exists {
+                    continue;
+                }
+                return Err(Error::no_partition(&db, &table, vals));
+            };
+            tx.delete(&key);
+            tx.delete_prefix(&keys::part_stats_all(id, vals));
+            names.push(rows.name(vals)?);
+            dropped.push(rows.partition(vals.clone(), stored)?);
         }
         if dropped.is_empty() {
             return Ok(dropped);
@@ -338,26 +303,15 @@ impl LocalCatalog {
         let msg = json_message(&[
             ("db", &db),
             ("table", &table),
-            ("partitions", &part_names(&row.table, &dropped)?),
+            ("partitions", &names.join(",")),
         ]);
         self.log_event(&mut tx, "DROP_PARTITION", &db, Some(&table), msg)?;
         self.commit(tx)?;
         if delete_data && row.table.owns_data() {
-            for p in &dropped {
-                if let Some(loc) = &p.sd.location {
-                    super::files::delete_dir(loc)?;
-                }
+            for loc in dropped.iter().filter_map(|p| p.sd.location.as_deref()) {
+                super::files::delete_dir(loc)?;
             }
         }
         Ok(dropped)
     }
-
-    fn drop_partition_in(&self, tx: &mut Tx<'_>, id: u64, values: &[String]) {
-        tx.delete(&keys::partition(id, values));
-        tx.delete_prefix(&keys::part_stats_all(id, values));
-    }
-}
-
-pub(crate) fn key_names(t: &Table) -> Vec<String> {
-    t.partition_keys.iter().map(|c| c.name.clone()).collect()
 }

@@ -180,7 +180,8 @@ impl LocalCatalog {
     }
 
     pub(crate) fn current_event_id_sync(&self) -> i64 {
-        self.next_event.load(std::sync::atomic::Ordering::SeqCst) as i64
+        self.committed_event
+            .load(std::sync::atomic::Ordering::SeqCst) as i64
     }
 
     pub(crate) fn events_after_sync(&self, last: i64, max: usize) -> Result<Vec<Event>> {

@@ -116,8 +116,9 @@ impl Catalog for LocalCatalog {
         table: &str,
         values: &[Vec<String>],
         delete_data: bool,
+        if_exists: bool,
     ) -> Result<Vec<Partition>> {
-        self.drop_partitions_sync(db, table, values, delete_data)
+        self.drop_partitions_sync(db, table, values, delete_data, if_exists)
     }
     async fn update_column_stats(
         &self,

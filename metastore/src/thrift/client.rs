@@ -340,6 +340,7 @@ impl Catalog for ThriftCatalog {
         table: &str,
         values: &[Vec<String>],
         delete_data: bool,
+        if_exists: bool,
     ) -> Result<Vec<Partition>> {
         let names = self.names_of(db, table, values).await?;
         let req = t::DropPartitionsRequest {
@@ -347,7 +348,7 @@ impl Catalog for ThriftCatalog {
             tbl_name: s(table),
             parts: t::RequestPartsSpec::Names(names),
             delete_data: Some(delete_data),
-            if_exists: Some(false),
+            if_exists: Some(if_exists),
             ignore_protection: None,
             environment_context: None,
             need_result: Some(true),

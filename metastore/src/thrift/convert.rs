@@ -14,9 +14,11 @@ use crate::model::{
     PrincipalType, SerDe, SkewedInfo, SortColumn, StorageDescriptor, Table, TableMeta,
 };
 
-/// Strips Hive 3/4's `@<catalog>#` prefix from a database name (and a bare `@cat#` → "").
+/// Strips Hive 3/4's `@<catalog>#` prefix from a database name or pattern. `@cat#` alone
+/// and `@cat#!` (Hive's marker for a null name) become "".
 pub(crate) fn db_name(raw: &str) -> String {
     match raw.strip_prefix('@').and_then(|r| r.split_once('#')) {
+        Some((_, "!")) => String::new(),
         Some((_, db)) => db.to_lowercase(),
         None => raw.to_lowercase(),
     }
@@ -581,6 +583,7 @@ mod tests {
         assert_eq!(db_name("@hive#Sales"), "sales");
         assert_eq!(db_name("sales"), "sales");
         assert_eq!(db_name("@hive#"), "");
+        assert_eq!(db_name("@hive#!"), "");
     }
 
     #[test]

@@ -102,7 +102,14 @@ pub(crate) fn from_wire(e: thrift::Error) -> Error {
     try_as!(t::InvalidObjectException, InvalidObject);
     try_as!(t::InvalidOperationException, InvalidOperation);
     try_as!(t::InvalidInputException, InvalidInput);
-    try_as!(t::MetaException, InvalidInput);
+    if let Some(x) = u.downcast_ref::<t::MetaException>() {
+        let msg = x.message.clone().unwrap_or_default();
+        // The one MetaException a caller branches on: a failed optimistic check.
+        if msg.starts_with("The table has been modified") {
+            return Error::Conflict(msg);
+        }
+        return Error::InvalidInput(msg);
+    }
     Error::Remote(u.to_string())
 }
 

@@ -101,12 +101,19 @@ fn admit(
     let id = live.next.fetch_add(1, Ordering::Relaxed);
     live.conns.lock().insert(id, stream.try_clone()?);
     let (handler, config, live2) = (handler.clone(), config.clone(), Arc::clone(live));
+    /// Frees the connection's slot when its thread ends, even by a panic.
+    struct Slot(Arc<Live>, u64);
+    impl Drop for Slot {
+        fn drop(&mut self) {
+            self.0.conns.lock().remove(&self.1);
+        }
+    }
     let spawned = std::thread::Builder::new()
         .name(format!("hms-conn-{id}"))
         .spawn(move || {
+            let _slot = Slot(live2, id);
             tracing::debug!(%peer, "connection opened");
             serve_connection(stream, peer, handler, &config);
-            live2.conns.lock().remove(&id);
             tracing::debug!(%peer, "connection closed");
         });
     if let Err(e) = spawned {

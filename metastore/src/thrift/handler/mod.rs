@@ -2,6 +2,8 @@
 //! [`Catalog`], encodes the answer. Each method names the exceptions it declares (from
 //! `throws.rs`) so errors map to a type the client expects.
 
+mod events;
+mod locks;
 mod parts;
 mod service;
 mod stats;

@@ -141,12 +141,11 @@ impl Handler {
         delete_data: bool,
         declared: &[Exc],
     ) -> thrift::Result<Vec<t::Partition>> {
-        let dropped = self.run(
-            declared,
-            self.catalog
-                .drop_partitions(&db_name(db), table, &values, delete_data),
-        )?;
-        Ok(cv::partitions_to(dropped))
+        let db = db_name(db);
+        let fut = self
+            .catalog
+            .drop_partitions(&db, table, &values, delete_data, false);
+        Ok(cv::partitions_to(self.run(declared, fut)?))
     }
 
     pub(super) fn drop_req(
@@ -154,42 +153,30 @@ impl Handler {
         req: t::DropPartitionsRequest,
     ) -> thrift::Result<t::DropPartitionsResult> {
         let declared = th::DROP_PARTITIONS_REQ;
-        let names = match req.parts {
-            t::RequestPartsSpec::Names(n) => n,
-            t::RequestPartsSpec::Exprs(_) => {
-                let e = Error::InvalidInput("dropping partitions by serialized expressions is not supported; drop them by name".into());
-                return Err(to_wire(e, declared));
-            }
+        let t::RequestPartsSpec::Names(names) = req.parts else {
+            let e = Error::InvalidInput(
+                "dropping partitions by serialized expressions is not supported; drop them by name"
+                    .into(),
+            );
+            return Err(to_wire(e, declared));
         };
         let db = db_name(&req.db_name);
+        let if_exists = req.if_exists.unwrap_or(true);
+        let tb = self.run(declared, self.catalog.get_table(&db, &req.tbl_name))?;
+        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
         let mut values = Vec::with_capacity(names.len());
         for name in &names {
-            values.push(self.values_of(&db, &req.tbl_name, name, declared)?);
+            match partname::values_for_keys(name, &keys) {
+                Ok(v) => values.push(v),
+                Err(_) if if_exists => {}
+                Err(e) => return Err(to_wire(e, declared)),
+            }
         }
-        if req.if_exists.unwrap_or(true) {
-            let existing = self.run(
-                declared,
-                self.catalog.list_partition_names(
-                    &db,
-                    &req.tbl_name,
-                    &PartitionQuery::Names(names.clone()),
-                    None,
-                ),
-            )?;
-            values = names
-                .iter()
-                .zip(values)
-                .filter(|(n, _)| existing.contains(n))
-                .map(|(_, v)| v)
-                .collect();
-        }
-        let dropped = self.drop_parts(
-            &db,
-            &req.tbl_name,
-            values,
-            req.delete_data.unwrap_or(true),
-            declared,
-        )?;
+        let delete_data = req.delete_data.unwrap_or(true);
+        let fut = self
+            .catalog
+            .drop_partitions(&db, &tb.name, &values, delete_data, if_exists);
+        let dropped = cv::partitions_to(self.run(declared, fut)?);
         Ok(t::DropPartitionsResult {
             partitions: req.need_result.unwrap_or(true).then_some(dropped),
         })

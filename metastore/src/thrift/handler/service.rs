@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use thrift_idl::hms as t;
 use thrift_idl::hms::{FacebookServiceSyncHandler, ThriftHiveMetastoreSyncHandler};
 
+use super::locks::{lock_component, lock_response};
 use super::{limit, limit_opt, Handler};
-use crate::model::{LockComponent, LockMode, LockState, PartitionQuery, StatsTarget};
+use crate::model::{PartitionQuery, StatsTarget};
 use crate::partname;
 use crate::thrift::convert::{self as cv, db_name};
 use crate::thrift::errors::to_wire;
@@ -52,7 +53,9 @@ impl ThriftHiveMetastoreSyncHandler for Handler {
         )
     }
     fn handle_get_databases(&self, pattern: String) -> R<Vec<String>> {
-        self.list_databases(Some(&pattern))
+        // Hive 4 sends "@hive#" (all) or "@hive#<pattern>".
+        let pattern = db_name(&pattern);
+        self.list_databases(Some(pattern.as_str()).filter(|p| !p.is_empty()))
     }
     fn handle_get_all_databases(&self) -> R<Vec<String>> {
         self.list_databases(None)
@@ -704,28 +707,7 @@ impl ThriftHiveMetastoreSyncHandler for Handler {
         &self,
         r: t::PartitionsStatsRequest,
     ) -> R<t::PartitionsStatsResult> {
-        let declared = th::GET_PARTITIONS_STATISTICS_REQ;
-        let mut part_stats = BTreeMap::new();
-        for name in r.part_names {
-            let vals = self.values_of(&r.db_name, &r.tbl_name, &name, declared)?;
-            let target = StatsTarget::Partition(vals);
-            match self.rt.block_on(self.catalog.get_column_stats(
-                &db_name(&r.db_name),
-                &r.tbl_name,
-                &target,
-                &r.col_names,
-            )) {
-                Ok(stats) if !stats.is_empty() => {
-                    part_stats.insert(name, stats.into_iter().map(cv::stats_to).collect());
-                }
-                Ok(_) | Err(crate::Error::NotFound(_)) => {}
-                Err(e) => return Err(to_wire(e, declared)),
-            }
-        }
-        Ok(t::PartitionsStatsResult {
-            part_stats,
-            is_stats_compliant: None,
-        })
+        self.partition_stats(r)
     }
     fn handle_delete_partition_column_statistics(
         &self,
@@ -821,75 +803,15 @@ impl ThriftHiveMetastoreSyncHandler for Handler {
         &self,
         r: t::NotificationEventRequest,
     ) -> R<t::NotificationEventResponse> {
-        let max = r
-            .max_events
-            .and_then(|m| usize::try_from(m).ok())
-            .filter(|m| *m > 0)
-            .unwrap_or(10_000);
-        let events = self.run(
-            th::GET_NEXT_NOTIFICATION,
-            self.catalog.events_after(r.last_event, max),
-        )?;
-        Ok(t::NotificationEventResponse {
-            events: events.into_iter().map(cv::event_to).collect(),
-        })
+        self.next_events(r)
     }
     fn handle_get_current_notification_event_id(&self) -> R<t::CurrentNotificationEventId> {
-        let event_id = self.run(
-            th::GET_CURRENT_NOTIFICATION_EVENT_ID,
-            self.catalog.current_event_id(),
-        )?;
-        Ok(t::CurrentNotificationEventId { event_id })
+        self.current_event()
     }
     fn handle_get_notification_events_count(
         &self,
         r: t::NotificationEventsCountRequest,
     ) -> R<t::NotificationEventsCountResponse> {
-        let events = self.run(
-            th::GET_NOTIFICATION_EVENTS_COUNT,
-            self.catalog.events_after(r.from_event_id, usize::MAX),
-        )?;
-        let db = db_name(&r.db_name);
-        let to = r.to_event_id.unwrap_or(i64::MAX);
-        let n = events
-            .iter()
-            .filter(|e| e.id <= to && e.db_name.as_deref() == Some(db.as_str()))
-            .count();
-        Ok(t::NotificationEventsCountResponse {
-            events_count: i64::try_from(n).unwrap_or(i64::MAX),
-        })
-    }
-}
-
-fn lock_component(c: t::LockComponent) -> LockComponent {
-    let mode = match c.type_ {
-        t::LockType::SHARED_READ => LockMode::SharedRead,
-        t::LockType::SHARED_WRITE => LockMode::SharedWrite,
-        t::LockType::EXCL_WRITE => LockMode::ExclWrite,
-        _ => LockMode::Exclusive,
-    };
-    let level = c.level;
-    LockComponent {
-        mode,
-        db_name: db_name(&c.dbname),
-        table_name: c
-            .tablename
-            .filter(|_| level != t::LockLevel::DB)
-            .map(|s| s.to_lowercase()),
-        partition_name: c.partitionname.filter(|_| level == t::LockLevel::PARTITION),
-    }
-}
-
-fn lock_response(st: crate::LockStatus) -> t::LockResponse {
-    let state = match st.state {
-        LockState::Acquired => t::LockState::ACQUIRED,
-        LockState::Waiting => t::LockState::WAITING,
-        LockState::Aborted => t::LockState::ABORT,
-        LockState::NotAcquired => t::LockState::NOT_ACQUIRED,
-    };
-    t::LockResponse {
-        lockid: st.id,
-        state,
-        error_message: None,
+        self.count_events(r)
     }
 }

@@ -1,10 +1,14 @@
 //! Column statistics and single-partition adds.
 
+use std::collections::BTreeMap;
+
 use super::Handler;
 use crate::error::Error;
 use crate::model::StatsTarget;
+use crate::partname;
 use crate::thrift::convert::{self as cv, db_name};
 use crate::thrift::errors::{to_wire, Exc};
+use crate::thrift::throws as th;
 use thrift_idl::hms as t;
 
 impl Handler {
@@ -117,5 +121,39 @@ impl Handler {
                 .delete_column_stats(&db_name(db), table, &target, col),
         )?;
         Ok(true)
+    }
+
+    /// Statistics of several partitions (by name), loading the table once.
+    pub(super) fn partition_stats(
+        &self,
+        r: t::PartitionsStatsRequest,
+    ) -> thrift::Result<t::PartitionsStatsResult> {
+        let declared = th::GET_PARTITIONS_STATISTICS_REQ;
+        let db = db_name(&r.db_name);
+        let tb = self.run(declared, self.catalog.get_table(&db, &r.tbl_name))?;
+        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
+        let mut part_stats = BTreeMap::new();
+        for name in r.part_names {
+            let Ok(vals) = partname::values_for_keys(&name, &keys) else {
+                continue;
+            };
+            let target = StatsTarget::Partition(vals);
+            match self.rt.block_on(self.catalog.get_column_stats(
+                &db,
+                &tb.name,
+                &target,
+                &r.col_names,
+            )) {
+                Ok(stats) if !stats.is_empty() => {
+                    part_stats.insert(name, stats.into_iter().map(cv::stats_to).collect());
+                }
+                Ok(_) | Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(to_wire(e, declared)),
+            }
+        }
+        Ok(t::PartitionsStatsResult {
+            part_stats,
+            is_stats_compliant: None,
+        })
     }
 }
