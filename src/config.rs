@@ -25,7 +25,7 @@ pub(crate) struct ServeArgs {
     /// Warehouse folder for managed tables [default: <data-dir>/warehouse].
     #[arg(long, env = "LAKEHIVE_WAREHOUSE")]
     warehouse: Option<PathBuf>,
-    /// Largest Thrift request accepted, in bytes [default: 268435456].
+    /// Largest Thrift request accepted, in bytes [default: 104857600, Hive's default].
     #[arg(long, env = "LAKEHIVE_MAX_MESSAGE_SIZE")]
     max_message_size: Option<usize>,
     /// fsync every catalog write (survives power loss, not only a killed process).
@@ -80,7 +80,7 @@ impl Settings {
             max_message_size: args
                 .max_message_size
                 .or(file.max_message_size)
-                .unwrap_or(256 << 20),
+                .unwrap_or(100 << 20),
             sync_writes: args.sync_writes.or(file.sync_writes).unwrap_or(false),
             data_dir,
             warehouse,

@@ -40,7 +40,7 @@ pub struct ThriftConfig {
 impl Default for ThriftConfig {
     fn default() -> Self {
         ThriftConfig {
-            max_message_size: 256 << 20,
+            max_message_size: 100 << 20,
             max_collection_len: 1_000_000,
             max_connections: 2000,
             drain_timeout: Duration::from_secs(30),
