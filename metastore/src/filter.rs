@@ -12,9 +12,13 @@
 //! op   := = | <> | != | < | <= | > | >= | LIKE
 //! lit  := 'str' | "str" | -?[0-9]+ | DATE 'yyyy-mm-dd' | yyyy-mm-dd | TIMESTAMP '...'
 //! ```
+//! As in Hive's `Filter.g`, a string literal has no escapes: it is everything up to the next
+//! quote of its kind, backslashes included. Parentheses and `NOT` nest at most
+//! [`MAX_DEPTH`](parse::MAX_DEPTH) levels deep, so no filter can exhaust a thread's stack.
 //! Values compare typed by the key's Hive type (integers, decimals, dates; strings otherwise).
 //! `__HIVE_DEFAULT_PARTITION__` is NULL: every comparison with it is unknown, so it never matches.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use regex::Regex;
@@ -37,10 +41,10 @@ pub(crate) enum Literal {
 }
 
 impl Literal {
-    fn text(&self) -> String {
+    fn text(&self) -> Cow<'_, str> {
         match self {
-            Literal::Str(s) | Literal::Date(s) | Literal::Timestamp(s) => s.clone(),
-            Literal::Int(i) => i.to_string(),
+            Literal::Str(s) | Literal::Date(s) | Literal::Timestamp(s) => Cow::Borrowed(s),
+            Literal::Int(i) => Cow::Owned(i.to_string()),
         }
     }
 }
@@ -71,12 +75,15 @@ impl Op {
 }
 
 /// A parsed filter, not yet bound to a table.
+///
+/// `And` and `Or` are n-ary and flat, so a long chain of terms is one node with many children:
+/// every recursion over the tree goes only as deep as the parser's nesting limit.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Expr {
     /// Matches everything (an empty filter).
     True,
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
     Not(Box<Expr>),
     Cmp {
         key: String,
@@ -115,34 +122,61 @@ impl KeyType {
     }
 }
 
-/// A value parsed for typed comparison.
-#[derive(Debug, Clone, PartialEq, PartialOrd)]
-enum Value {
-    Text(String),
+/// A value parsed for typed comparison, its text borrowed from where it was read.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+enum Value<'a> {
+    Text(&'a str),
     Int(i64),
     Num(f64),
 }
 
-fn typed(kind: KeyType, raw: &str) -> Option<Value> {
+fn typed(kind: KeyType, raw: &str) -> Option<Value<'_>> {
     match kind {
-        KeyType::Text | KeyType::Date => Some(Value::Text(raw.to_string())),
+        KeyType::Text | KeyType::Date => Some(Value::Text(raw)),
         KeyType::Integer => raw.trim().parse().ok().map(Value::Int),
         KeyType::Decimal => raw.trim().parse().ok().map(Value::Num),
     }
 }
 
-/// A leaf bound to a key position.
+/// A literal typed for its key: the owned form of a [`Value`].
+#[derive(Debug)]
+enum Scalar {
+    Text(String),
+    Int(i64),
+    Num(f64),
+}
+
+impl Scalar {
+    /// `None` when the literal is no value of the key's type (it compares as unknown).
+    fn of(kind: KeyType, lit: &Literal) -> Option<Scalar> {
+        Some(match typed(kind, &lit.text())? {
+            Value::Text(s) => Scalar::Text(s.to_owned()),
+            Value::Int(i) => Scalar::Int(i),
+            Value::Num(n) => Scalar::Num(n),
+        })
+    }
+
+    fn value(&self) -> Value<'_> {
+        match self {
+            Scalar::Text(s) => Value::Text(s),
+            Scalar::Int(i) => Value::Int(*i),
+            Scalar::Num(n) => Value::Num(*n),
+        }
+    }
+}
+
+/// A filter bound to key positions. `And`/`Or` stay flat like [`Expr`]'s.
 #[derive(Debug)]
 enum Bound {
     True,
-    And(Box<Bound>, Box<Bound>),
-    Or(Box<Bound>, Box<Bound>),
+    And(Vec<Bound>),
+    Or(Vec<Bound>),
     Not(Box<Bound>),
     Cmp {
         idx: usize,
         kind: KeyType,
         op: Op,
-        value: Option<Value>,
+        lit: Option<Scalar>,
     },
     Like {
         idx: usize,
@@ -150,7 +184,7 @@ enum Bound {
     },
     In {
         idxs: Vec<(usize, KeyType)>,
-        rows: Vec<Vec<Option<Value>>>,
+        rows: Vec<Vec<Option<Scalar>>>,
     },
 }
 
@@ -182,114 +216,92 @@ impl PartitionFilter {
     }
 }
 
-fn key_index(keys: &[Column], name: &str) -> Result<usize> {
+/// The position and type of the partition key `name`.
+fn key_of(keys: &[Column], name: &str) -> Result<(usize, KeyType)> {
     keys.iter()
-        .position(|k| k.name.eq_ignore_ascii_case(name))
+        .enumerate()
+        .find(|(_, k)| k.name.eq_ignore_ascii_case(name))
+        .map(|(i, k)| (i, KeyType::of(&k.type_name)))
         .ok_or_else(|| {
             Error::InvalidInput(format!("{name} is not a partitioning key for the table"))
         })
 }
 
 fn bind(expr: &Expr, keys: &[Column]) -> Result<Bound> {
-    let b = |e: &Expr| bind(e, keys).map(Box::new);
+    let all = |es: &[Expr]| es.iter().map(|e| bind(e, keys)).collect::<Result<Vec<_>>>();
     Ok(match expr {
         Expr::True => Bound::True,
-        Expr::And(l, r) => Bound::And(b(l)?, b(r)?),
-        Expr::Or(l, r) => Bound::Or(b(l)?, b(r)?),
-        Expr::Not(e) => Bound::Not(b(e)?),
-        Expr::Cmp {
-            key,
-            op: Op::Like,
-            lit,
-        } => {
-            let idx = key_index(keys, key)?;
-            let re = Regex::new(&format!("^(?s:{})$", lit.text())).map_err(|e| {
-                Error::InvalidInput(format!(
-                    "Error parsing partition filter: bad LIKE pattern: {e}"
-                ))
-            })?;
-            Bound::Like { idx, re }
-        }
-        Expr::Cmp { key, op, lit } => {
-            let idx = key_index(keys, key)?;
-            let kind = KeyType::of(&keys[idx].type_name);
-            Bound::Cmp {
-                idx,
-                kind,
-                op: *op,
-                value: typed(kind, &lit.text()),
-            }
-        }
-        Expr::Between { key, low, high } => {
-            let lo = Expr::Cmp {
-                key: key.clone(),
-                op: Op::Ge,
-                lit: low.clone(),
-            };
-            let hi = Expr::Cmp {
-                key: key.clone(),
-                op: Op::Le,
-                lit: high.clone(),
-            };
-            Bound::And(b(&lo)?, b(&hi)?)
-        }
+        Expr::And(es) => Bound::And(all(es)?),
+        Expr::Or(es) => Bound::Or(all(es)?),
+        Expr::Not(e) => Bound::Not(Box::new(bind(e, keys)?)),
+        Expr::Cmp { key, op, lit } => bind_cmp(keys, key, *op, lit)?,
+        Expr::Between { key, low, high } => Bound::And(vec![
+            bind_cmp(keys, key, Op::Ge, low)?,
+            bind_cmp(keys, key, Op::Le, high)?,
+        ]),
         Expr::In {
             keys: in_keys,
             rows,
-        } => {
-            let idxs = in_keys
-                .iter()
-                .map(|k| key_index(keys, k).map(|i| (i, KeyType::of(&keys[i].type_name))))
-                .collect::<Result<Vec<_>>>()?;
-            let rows = rows
-                .iter()
-                .map(|row| {
-                    if row.len() != idxs.len() {
-                        return Err(Error::InvalidInput(
-                            "Error parsing partition filter: IN row has the wrong arity".into(),
-                        ));
-                    }
-                    Ok(row
-                        .iter()
-                        .zip(&idxs)
-                        .map(|(l, (_, k))| typed(*k, &l.text()))
-                        .collect())
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Bound::In { idxs, rows }
-        }
+        } => bind_in(keys, in_keys, rows)?,
     })
+}
+
+fn bind_cmp(keys: &[Column], key: &str, op: Op, lit: &Literal) -> Result<Bound> {
+    let (idx, kind) = key_of(keys, key)?;
+    if op != Op::Like {
+        let lit = Scalar::of(kind, lit);
+        return Ok(Bound::Cmp { idx, kind, op, lit });
+    }
+    let re = Regex::new(&format!("^(?s:{})$", lit.text())).map_err(|e| {
+        Error::InvalidInput(format!(
+            "Error parsing partition filter: bad LIKE pattern: {e}"
+        ))
+    })?;
+    Ok(Bound::Like { idx, re })
+}
+
+fn bind_in(keys: &[Column], in_keys: &[String], rows: &[Vec<Literal>]) -> Result<Bound> {
+    let idxs = in_keys
+        .iter()
+        .map(|k| key_of(keys, k))
+        .collect::<Result<Vec<_>>>()?;
+    let rows = rows
+        .iter()
+        .map(|row| {
+            if row.len() != idxs.len() {
+                return Err(Error::InvalidInput(
+                    "Error parsing partition filter: IN row has the wrong arity".into(),
+                ));
+            }
+            Ok(row
+                .iter()
+                .zip(&idxs)
+                .map(|(l, (_, k))| Scalar::of(*k, l))
+                .collect())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Bound::In { idxs, rows })
+}
+
+/// The partition's value of key `idx`, typed; `None` (NULL) for the default partition or a
+/// value that is not of the key's type.
+fn value(values: &[String], idx: usize, kind: KeyType) -> Option<Value<'_>> {
+    let raw = values.get(idx)?;
+    if raw == DEFAULT_PARTITION {
+        return None;
+    }
+    typed(kind, raw)
 }
 
 /// Three-valued evaluation: `None` is SQL's unknown (a NULL operand).
 fn eval(b: &Bound, values: &[String]) -> Option<bool> {
-    let value = |idx: usize, kind: KeyType| -> Option<Value> {
-        let raw = values.get(idx)?;
-        if raw == DEFAULT_PARTITION {
-            return None;
-        }
-        typed(kind, raw)
-    };
     match b {
         Bound::True => Some(true),
-        Bound::And(l, r) => match (eval(l, values), eval(r, values)) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        },
-        Bound::Or(l, r) => match (eval(l, values), eval(r, values)) {
-            (Some(true), _) | (_, Some(true)) => Some(true),
-            (Some(false), Some(false)) => Some(false),
-            _ => None,
-        },
+        Bound::And(bs) => eval_junction(bs, values, false),
+        Bound::Or(bs) => eval_junction(bs, values, true),
         Bound::Not(e) => eval(e, values).map(|v| !v),
-        Bound::Cmp {
-            idx,
-            kind,
-            op,
-            value: lit,
-        } => {
-            let ord = value(*idx, *kind)?.partial_cmp(lit.as_ref()?)?;
+        Bound::Cmp { idx, kind, op, lit } => {
+            let ord = value(values, *idx, *kind)?.partial_cmp(&lit.as_ref()?.value())?;
             Some(match op {
                 Op::Eq => ord == Ordering::Equal,
                 Op::Ne => ord != Ordering::Equal,
@@ -304,49 +316,80 @@ fn eval(b: &Bound, values: &[String]) -> Option<bool> {
             let raw = values.get(*idx)?;
             (raw != DEFAULT_PARTITION).then(|| re.is_match(raw))
         }
-        Bound::In { idxs, rows } => {
-            let vals = idxs
-                .iter()
-                .map(|(i, k)| value(*i, *k))
-                .collect::<Option<Vec<_>>>()?;
-            let mut unknown = false;
-            for row in rows {
-                match row.iter().zip(&vals).all(|(l, v)| l.as_ref() == Some(v)) {
-                    true => return Some(true),
-                    false => unknown |= row.iter().any(Option::is_none),
-                }
-            }
-            (!unknown).then_some(false)
+        Bound::In { idxs, rows } => eval_in(idxs, rows, values),
+    }
+}
+
+/// An n-ary AND (`decisive` false) or OR (`decisive` true): the decisive value if any term
+/// has it, else unknown if any term is unknown, else the other value.
+fn eval_junction(bs: &[Bound], values: &[String], decisive: bool) -> Option<bool> {
+    let mut unknown = false;
+    for b in bs {
+        match eval(b, values) {
+            Some(v) if v == decisive => return Some(decisive),
+            Some(_) => {}
+            None => unknown = true,
         }
     }
+    (!unknown).then_some(!decisive)
+}
+
+fn eval_in(
+    idxs: &[(usize, KeyType)],
+    rows: &[Vec<Option<Scalar>>],
+    values: &[String],
+) -> Option<bool> {
+    let one;
+    let many;
+    let vals: &[Value<'_>] = match idxs {
+        [(idx, kind)] => {
+            one = value(values, *idx, *kind)?;
+            std::slice::from_ref(&one)
+        }
+        _ => {
+            many = idxs
+                .iter()
+                .map(|(idx, kind)| value(values, *idx, *kind))
+                .collect::<Option<Vec<_>>>()?;
+            &many
+        }
+    };
+    let mut unknown = false;
+    for row in rows {
+        if row
+            .iter()
+            .zip(vals)
+            .all(|(l, v)| l.as_ref().map(Scalar::value) == Some(*v))
+        {
+            return Some(true);
+        }
+        unknown |= row.iter().any(Option::is_none);
+    }
+    (!unknown).then_some(false)
 }
 
 /// The values fixed by top-level `key = 'literal'` conjuncts on the leading string keys.
 fn equality_prefix(expr: &Expr, keys: &[Column]) -> Vec<String> {
     let mut fixed: Vec<Option<String>> = vec![None; keys.len()];
-    collect_equalities(expr, keys, &mut fixed);
-    fixed.into_iter().map_while(|v| v).collect()
-}
-
-fn collect_equalities(expr: &Expr, keys: &[Column], fixed: &mut [Option<String>]) {
-    match expr {
-        Expr::And(l, r) => {
-            collect_equalities(l, keys, fixed);
-            collect_equalities(r, keys, fixed);
-        }
-        Expr::Cmp {
+    let conjuncts = match expr {
+        Expr::And(es) => es.as_slice(),
+        e => std::slice::from_ref(e),
+    };
+    for e in conjuncts {
+        if let Expr::Cmp {
             key,
             op: Op::Eq,
             lit,
-        } => {
-            if let Ok(idx) = key_index(keys, key) {
-                if KeyType::of(&keys[idx].type_name) == KeyType::Text {
-                    fixed[idx] = Some(lit.text());
+        } = e
+        {
+            if let Ok((idx, KeyType::Text)) = key_of(keys, key) {
+                if let Some(slot) = fixed.get_mut(idx) {
+                    *slot = Some(lit.text().into_owned());
                 }
             }
         }
-        _ => {}
     }
+    fixed.into_iter().map_while(|v| v).collect()
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ fn lex(input: &str) -> Result<Vec<Tok>> {
             ')' => (toks.push(Tok::RParen), i += 1).1,
             ',' => (toks.push(Tok::Comma), i += 1).1,
             '\'' | '"' => {
-                let (s, next) = lex_string(&chars, i)?;
+                let (s, next) = lex_string(&chars, i, c)?;
                 toks.push(Tok::Str(s));
                 i = next;
             }
@@ -97,32 +97,26 @@ fn word(w: String) -> Result<Tok> {
     Ok(Tok::Ident(w))
 }
 
-fn lex_string(chars: &[char], start: usize) -> Result<(String, usize)> {
-    let quote = chars[start];
-    let mut s = String::new();
-    let mut i = start + 1;
-    while i < chars.len() {
-        match chars[i] {
-            '\\' if i + 1 < chars.len() => {
-                s.push(match chars[i + 1] {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    '0' => '\0',
-                    other => other,
-                });
-                i += 2;
-            }
-            c if c == quote => return Ok((s, i + 1)),
-            c => (s.push(c), i += 1).1,
-        }
+/// A string literal from the quote at `start` to the next quote of the same kind. There are no
+/// escapes (Hive's `Filter.g` has none, and Spark sends values raw).
+fn lex_string(chars: &[char], start: usize, quote: char) -> Result<(String, usize)> {
+    let body = chars.get(start + 1..).unwrap_or_default();
+    match body.iter().position(|&c| c == quote) {
+        Some(len) => Ok((body[..len].iter().collect(), start + len + 2)),
+        None => Err(err("unterminated string literal")),
     }
-    Err(err("unterminated string literal"))
 }
+
+/// How deeply parentheses and `NOT` may nest. Each level costs a few stack frames when parsing,
+/// binding, evaluating and dropping the expression; 200 levels stay far inside the 2 MB stack
+/// of a connection thread, and are far more than any real filter uses.
+pub(crate) const MAX_DEPTH: usize = 200;
 
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Parentheses and `NOT`s open around the current position.
+    depth: usize,
 }
 
 /// Parses a filter; an empty or blank filter matches everything.
@@ -131,13 +125,25 @@ pub(crate) fn parse(input: &str) -> Result<Expr> {
     if toks.is_empty() {
         return Ok(Expr::True);
     }
-    let mut p = Parser { toks, pos: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        depth: 0,
+    };
     let e = p.or()?;
     match p.peek() {
         None => Ok(e),
         Some(t) => Err(err(format!(
             "unexpected {t:?} after the end of the expression"
         ))),
+    }
+}
+
+/// One term alone, or the n-ary `make` of several (already flattened) terms.
+fn junction(mut terms: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
+    match terms.len() {
+        1 => terms.pop().unwrap_or(Expr::True),
+        _ => make(terms),
     }
 }
 
@@ -178,35 +184,59 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Expr> {
-        let mut e = self.and()?;
-        while self.eat_kw("or") {
-            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+        let mut terms = Vec::new();
+        loop {
+            match self.and()? {
+                Expr::Or(inner) => terms.extend(inner),
+                e => terms.push(e),
+            }
+            if !self.eat_kw("or") {
+                return Ok(junction(terms, Expr::Or));
+            }
         }
-        Ok(e)
     }
 
     fn and(&mut self) -> Result<Expr> {
-        let mut e = self.not()?;
-        while self.eat_kw("and") {
-            e = Expr::And(Box::new(e), Box::new(self.not()?));
+        let mut terms = Vec::new();
+        loop {
+            match self.not()? {
+                Expr::And(inner) => terms.extend(inner),
+                e => terms.push(e),
+            }
+            if !self.eat_kw("and") {
+                return Ok(junction(terms, Expr::And));
+            }
         }
-        Ok(e)
     }
 
     fn not(&mut self) -> Result<Expr> {
         if self.eat_kw("not") {
-            return Ok(Expr::Not(Box::new(self.not()?)));
+            let e = self.nested(Self::not)?;
+            return Ok(Expr::Not(Box::new(e)));
         }
         if self.peek() == Some(&Tok::LParen) {
             if let Some(in_expr) = self.try_paren_in()? {
                 return Ok(in_expr);
             }
             self.pos += 1;
-            let e = self.or()?;
+            let e = self.nested(Self::or)?;
             self.expect(&Tok::RParen)?;
             return Ok(e);
         }
         self.leaf()
+    }
+
+    /// Parses with `f` one level deeper, refusing to go past [`MAX_DEPTH`].
+    fn nested(&mut self, f: fn(&mut Self) -> Result<Expr>) -> Result<Expr> {
+        if self.depth >= MAX_DEPTH {
+            return Err(err(format!(
+                "over {MAX_DEPTH} levels of parentheses or NOT: the filter is too deeply nested"
+            )));
+        }
+        self.depth += 1;
+        let e = f(self);
+        self.depth -= 1;
+        e
     }
 
     /// `(key) [NOT] IN (...)` and `(STRUCT(k, ...)) [NOT] IN (CONST STRUCT(...), ...)`.

@@ -119,3 +119,166 @@ fn leading_prefix_for_range_scans() {
     assert_eq!(f("year = '2024' or month = '01'"), Vec::<String>::new());
     assert_eq!(f("year = '2024' and month > '01'"), vec!["2024"]);
 }
+
+/// Runs `f` on a thread with the 2 MB stack of a connection thread.
+fn on_connection_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+fn chain(n: usize, op: &str, term: impl Fn(usize) -> String) -> String {
+    (1..=n).map(term).collect::<Vec<_>>().join(op)
+}
+
+#[test]
+fn long_or_chain_is_flat_and_evaluates() {
+    let filter = chain(100_000, " or ", |i| format!("month = '{i}'"));
+    let expr = parse(&filter).unwrap();
+    assert!(matches!(&expr, Expr::Or(terms) if terms.len() == 100_000));
+    let hits = on_connection_stack(move || {
+        let f = PartitionFilter::new(&filter, &ymd()).unwrap();
+        let at = |month: &str| f.matches(&["2024".into(), month.into(), "1".into()]);
+        let hits = [at("1"), at("77777"), at("100000"), at("100001"), at("0")];
+        let null = f.matches(&["2024".into(), DEFAULT_PARTITION.into(), "1".into()]);
+        (hits, null)
+    });
+    assert_eq!(hits, ([true, true, true, false, false], false));
+}
+
+#[test]
+fn long_and_chain_is_flat_and_evaluates() {
+    let filter = chain(100_000, " AND ", |i| format!("day <> {i}"));
+    assert!(matches!(parse(&filter).unwrap(), Expr::And(t) if t.len() == 100_000));
+    let hits = on_connection_stack(move || {
+        let f = PartitionFilter::new(&filter, &ymd()).unwrap();
+        let at = |day: &str| f.matches(&["2024".into(), "01".into(), day.into()]);
+        [at("0"), at("5"), at("100000"), at("100001")]
+    });
+    assert_eq!(hits, [true, false, false, true]);
+}
+
+#[test]
+fn parenthesized_junctions_flatten_into_their_parent() {
+    let e = parse("year = '1' and (month = '2' and day = 3) and (year = '4' or month = '5')");
+    let Ok(Expr::And(terms)) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(terms.len(), 4);
+    assert!(matches!(&terms[3], Expr::Or(t) if t.len() == 2));
+    let Ok(Expr::Or(terms)) = parse("(year = '1' or month = '2') or (day = 3 or day = 4)") else {
+        panic!()
+    };
+    assert_eq!(terms.len(), 4);
+}
+
+fn assert_too_deep(filter: String) {
+    let e = on_connection_stack(move || PartitionFilter::new(&filter, &ymd()).map(|_| ()));
+    let msg = e.unwrap_err().to_string();
+    assert!(
+        msg.starts_with("Error parsing partition filter: ") && msg.contains("too deeply nested"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn deep_nesting_is_refused_not_a_crash() {
+    let parens = |n: usize| format!("{}year = '2024'{}", "(".repeat(n), ")".repeat(n));
+    let nots = |n: usize| format!("{}year = '2024'", "NOT ".repeat(n));
+    assert_too_deep(parens(10_000));
+    assert_too_deep(nots(10_000));
+    assert_too_deep(format!("{}year = '2024'", "not (".repeat(5_000)));
+    assert_too_deep(parens(parse::MAX_DEPTH + 1));
+    assert_too_deep(nots(parse::MAX_DEPTH + 1));
+}
+
+#[test]
+fn nesting_up_to_the_limit_works_on_a_connection_stack() {
+    let depth = parse::MAX_DEPTH;
+    // Alternating NOT and a junction in parentheses nests every level in the tree.
+    let mut filter = "year = '2024'".to_string();
+    for i in 0..depth / 2 {
+        filter = format!("not (month = '{i}' or {filter})");
+    }
+    let parens = format!("{}year = '2024'{}", "(".repeat(depth), ")".repeat(depth));
+    let nots = format!("{}year = '2024'", "NOT ".repeat(depth));
+    let got = on_connection_stack(move || {
+        let vals = ["2024".to_string(), "x".into(), "1".into()];
+        [filter, parens, nots].map(|f| PartitionFilter::new(&f, &ymd()).unwrap().matches(&vals))
+    });
+    // depth / 2 = 100 negations of true, then 200: both even.
+    assert_eq!(got, [true, true, true]);
+}
+
+#[test]
+fn string_literals_have_no_escapes() {
+    let k = keys(&[("path", "string")]);
+    let at = |filter: &str, v: &str| {
+        PartitionFilter::new(filter, &k)
+            .unwrap()
+            .matches(&[v.to_string()])
+    };
+    assert!(at(r#"path = "C:\x""#, r"C:\x"));
+    assert!(at(r"path = 'C:\x'", r"C:\x"));
+    assert!(at(r"path = 'a\nb'", r"a\nb"));
+    assert!(!at(r"path = 'a\nb'", "a\nb"));
+    // A trailing backslash does not escape the closing quote.
+    assert!(at(r"path = 'dir\' and path <> 'x'", r"dir\"));
+    // Spark quotes a value containing one quote character with the other.
+    assert!(at(r#"path = "it's""#, "it's"));
+    assert!(at(r#"path = 'say "hi"'"#, r#"say "hi""#));
+    assert_eq!(
+        parse(r"path in ('\\', '\')").unwrap(),
+        Expr::In {
+            keys: vec!["path".into()],
+            rows: vec![
+                vec![Literal::Str(r"\\".into())],
+                vec![Literal::Str(r"\".into())]
+            ],
+        }
+    );
+}
+
+#[test]
+fn text_values_are_borrowed_not_copied() {
+    let raw = String::from("2024-01-02");
+    for kind in [KeyType::Text, KeyType::Date] {
+        match typed(kind, &raw) {
+            Some(Value::Text(t)) => assert!(std::ptr::eq(t, raw.as_str())),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(typed(KeyType::Integer, " 7 "), Some(Value::Int(7)));
+    assert_eq!(typed(KeyType::Decimal, "1.5"), Some(Value::Num(1.5)));
+    assert_eq!(typed(KeyType::Integer, "x"), None);
+}
+
+#[test]
+fn typed_comparisons_by_key_type() {
+    let k = keys(&[("s", "varchar(10)"), ("x", "double"), ("n", "bigint")]);
+    let at = |filter: &str, v: [&str; 3]| {
+        PartitionFilter::new(filter, &k)
+            .unwrap()
+            .matches(&v.map(String::from))
+    };
+    // As numbers 9.5 < 10.25 and 9 < 10; as strings both would be greater.
+    assert!(at("x < '10.25'", ["a", "9.5", "9"]));
+    assert!(at("n < 10", ["a", "9.5", "9"]));
+    assert!(!at("s < '10'", ["9", "9.5", "9"]));
+    assert!(at("x in ('9.50', '1')", ["a", "9.5", "9"]));
+    assert!(at("n in (9, 10)", ["a", "9.5", "009"]));
+    assert!(!at("x = 'NaN'", ["a", "NaN", "9"]));
+    assert!(!at("n in (1, 'x')", ["a", "1.0", "2"]));
+    assert!(!at("not n in (1, 'x')", ["a", "1.0", "2"]));
+    assert!(at(
+        "(struct(s, n)) in (const struct('a', 9))",
+        ["a", "9.5", "09"]
+    ));
+    assert!(!at(
+        "(struct(s, n)) in (const struct('a', 9))",
+        ["b", "9.5", "09"]
+    ));
+}

@@ -8,7 +8,7 @@ use thrift::protocol::{
     TFieldIdentifier, TInputProtocol, TListIdentifier, TMapIdentifier, TMessageIdentifier,
     TMessageType, TSetIdentifier, TStructIdentifier, TType,
 };
-use thrift::{ProtocolError, ProtocolErrorKind};
+use thrift::{ProtocolError, ProtocolErrorKind, TransportError, TransportErrorKind};
 
 /// What the first four bytes of a connection say it speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,18 @@ pub(crate) fn detect(first: [u8; 4], max_message: usize) -> Framing {
                 Framing::Framed(len)
             }
         }
+    }
+}
+
+/// The fewest bytes a value of this type takes in the binary protocol.
+fn min_wire_size(ty: TType) -> usize {
+    match ty {
+        TType::I16 => 2,
+        TType::I32 | TType::String | TType::Utf7 | TType::Utf8 | TType::Utf16 => 4,
+        TType::I64 | TType::Double => 8,
+        TType::Map => 6,
+        TType::Set | TType::List => 5,
+        TType::Stop | TType::Void | TType::Bool | TType::I08 | TType::Struct => 1,
     }
 }
 
@@ -108,10 +120,13 @@ impl<R: Read> BoundedBinaryInput<R> {
         }
     }
 
-    fn count(&mut self, what: &str) -> thrift::Result<i32> {
+    /// Reads an element count, refusing counts whose elements could not fit in what is left of
+    /// the message (each element needs at least `min_size` bytes on the wire), so that a caller
+    /// reserving capacity for them reserves no more than the message could fill.
+    fn count(&mut self, what: &str, min_size: usize) -> thrift::Result<i32> {
         let n = i32::from_be_bytes(self.read_array()?);
         match usize::try_from(n) {
-            Ok(c) if c <= self.budget && c <= self.max_elements => Ok(n),
+            Ok(c) if c.saturating_mul(min_size) <= self.budget && c <= self.max_elements => Ok(n),
             _ => Err(self.refuse(what, i64::from(n))),
         }
     }
@@ -188,8 +203,15 @@ impl<R: Read> TInputProtocol for BoundedBinaryInput<R> {
     fn read_bytes(&mut self) -> thrift::Result<Vec<u8>> {
         let n = self.length("a string length")?;
         self.take(n)?;
-        let mut buf = vec![0u8; n];
-        self.r.read_exact(&mut buf)?;
+        // Grow with the bytes that actually arrive: a length alone reserves at most 64 KiB.
+        let mut buf = Vec::with_capacity(n.min(64 << 10));
+        (&mut self.r).take(n as u64).read_to_end(&mut buf)?;
+        if buf.len() != n {
+            return Err(thrift::Error::Transport(TransportError::new(
+                TransportErrorKind::EndOfFile,
+                format!("end of stream after {} of {n} string bytes", buf.len()),
+            )));
+        }
         Ok(buf)
     }
     fn read_i8(&mut self) -> thrift::Result<i8> {
@@ -212,14 +234,16 @@ impl<R: Read> TInputProtocol for BoundedBinaryInput<R> {
     }
     fn read_list_begin(&mut self) -> thrift::Result<TListIdentifier> {
         let ty = self.ttype()?;
-        Ok(TListIdentifier::new(ty, self.count("a list size")?))
+        let n = self.count("a list size", min_wire_size(ty))?;
+        Ok(TListIdentifier::new(ty, n))
     }
     fn read_list_end(&mut self) -> thrift::Result<()> {
         Ok(())
     }
     fn read_set_begin(&mut self) -> thrift::Result<TSetIdentifier> {
         let ty = self.ttype()?;
-        Ok(TSetIdentifier::new(ty, self.count("a set size")?))
+        let n = self.count("a set size", min_wire_size(ty))?;
+        Ok(TSetIdentifier::new(ty, n))
     }
     fn read_set_end(&mut self) -> thrift::Result<()> {
         Ok(())
@@ -227,7 +251,7 @@ impl<R: Read> TInputProtocol for BoundedBinaryInput<R> {
     fn read_map_begin(&mut self) -> thrift::Result<TMapIdentifier> {
         let k = self.ttype()?;
         let v = self.ttype()?;
-        let n = self.count("a map size")?;
+        let n = self.count("a map size", min_wire_size(k) + min_wire_size(v))?;
         Ok(TMapIdentifier::new(Some(k), Some(v), n))
     }
     fn read_map_end(&mut self) -> thrift::Result<()> {
@@ -238,12 +262,13 @@ impl<R: Read> TInputProtocol for BoundedBinaryInput<R> {
     }
 }
 
-/// Reads frames (4-byte big-endian length, then the payload) and serves their bytes.
+/// Reads frames (4-byte big-endian length, then the payload) and serves their bytes as they
+/// arrive: a frame's length is checked against the maximum but reserves no memory.
 #[derive(Debug)]
 pub(crate) struct FramedReader<R: Read> {
     inner: R,
-    frame: Vec<u8>,
-    pos: usize,
+    /// Bytes of the current frame not read yet.
+    remaining: usize,
     max: usize,
     pending: Option<u32>,
 }
@@ -253,8 +278,7 @@ impl<R: Read> FramedReader<R> {
     pub(crate) fn new(inner: R, first_len: u32, max: usize) -> Self {
         FramedReader {
             inner,
-            frame: Vec::new(),
-            pos: 0,
+            remaining: 0,
             max,
             pending: Some(first_len),
         }
@@ -269,29 +293,41 @@ impl<R: Read> FramedReader<R> {
                 u32::from_be_bytes(b)
             }
         };
-        if len as usize > self.max {
-            let msg = format!(
-                "frame of {len} bytes exceeds the maximum message size {}",
-                self.max
-            );
-            return Err(io::Error::new(io::ErrorKind::InvalidData, msg));
+        match usize::try_from(len) {
+            Ok(n) if n <= self.max => {
+                self.remaining = n;
+                Ok(())
+            }
+            _ => {
+                let msg = format!(
+                    "frame of {len} bytes exceeds the maximum message size {}",
+                    self.max
+                );
+                Err(io::Error::new(io::ErrorKind::InvalidData, msg))
+            }
         }
-        self.frame.clear();
-        self.frame.resize(len as usize, 0);
-        self.inner.read_exact(&mut self.frame)?;
-        self.pos = 0;
-        Ok(())
     }
 }
 
 impl<R: Read> Read for FramedReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.frame.len() {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        // Empty frames carry nothing: move on to the next one.
+        while self.remaining == 0 {
             self.next_frame()?;
         }
-        let n = buf.len().min(self.frame.len() - self.pos);
-        buf[..n].copy_from_slice(&self.frame[self.pos..self.pos + n]);
-        self.pos += n;
+        let want = buf.len().min(self.remaining);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            let msg = format!(
+                "end of stream with {} bytes of a frame missing",
+                self.remaining
+            );
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, msg));
+        }
+        self.remaining = self.remaining.saturating_sub(n);
         Ok(n)
     }
 }
@@ -376,6 +412,138 @@ mod tests {
         assert!(q.read_bytes().is_err());
         let mut l = BoundedBinaryInput::new(&[0x0C, 0x00, 0x10, 0x00, 0x00][..], 1 << 30, 1000);
         assert!(l.read_list_begin().is_err());
+    }
+
+    /// A reader over some bytes that records the largest buffer it was asked to fill: what a
+    /// caller had allocated before the bytes arrived.
+    struct Probe<'a> {
+        data: &'a [u8],
+        largest_buf: usize,
+    }
+
+    impl Read for Probe<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.largest_buf = self.largest_buf.max(buf.len());
+            self.data.read(buf)
+        }
+    }
+
+    fn probe(data: &[u8]) -> Probe<'_> {
+        Probe {
+            data,
+            largest_buf: 0,
+        }
+    }
+
+    fn is_eof(e: &thrift::Error) -> bool {
+        matches!(e, thrift::Error::Transport(t) if t.kind == TransportErrorKind::EndOfFile)
+    }
+
+    #[test]
+    fn declared_string_length_allocates_nothing_before_the_bytes_arrive() {
+        let mut bytes = (100i32 << 20).to_be_bytes().to_vec();
+        bytes.extend_from_slice(b"0123456789");
+        let mut src = probe(&bytes);
+        let started = std::time::Instant::now();
+        let mut p = BoundedBinaryInput::new(&mut src, 200 << 20, 1000);
+        let e = p.read_bytes().unwrap_err();
+        assert!(is_eof(&e), "{e:?}");
+        assert!(
+            !p.is_broken(),
+            "a short read is an end of stream, not a refused length"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            src.largest_buf <= 64 << 10,
+            "buffer of {} bytes",
+            src.largest_buf
+        );
+        // A complete string still reads whole, across many reads.
+        let mut ok = 100_000i32.to_be_bytes().to_vec();
+        ok.extend([b'x'; 100_000]);
+        let mut p = BoundedBinaryInput::new(&ok[..], 1 << 20, 1000);
+        assert_eq!(p.read_bytes().unwrap().len(), 100_000);
+    }
+
+    #[test]
+    fn counts_must_fit_the_message_at_the_element_size() {
+        let list = |ty: u8, n: i32| {
+            let mut b = vec![ty];
+            b.extend_from_slice(&n.to_be_bytes());
+            b
+        };
+        // 50 i64s need 400 bytes: more than a 100-byte message holds, though 50 < 100.
+        let b = list(0x0A, 50);
+        let mut p = BoundedBinaryInput::new(&b[..], 100, 1000);
+        assert!(p.read_list_begin().is_err());
+        assert!(p.is_broken());
+        let mut p = BoundedBinaryInput::new(&b[..], 1000, 1000);
+        assert_eq!(p.read_list_begin().unwrap().size, 50);
+        // After the 5-byte header, 95 bytes hold 19 lists (5 bytes each), 7 string-to-i64 pairs
+        // (12 bytes each) after a 6-byte map header.
+        let b = list(0x0F, 20);
+        assert!(BoundedBinaryInput::new(&b[..], 100, 1000)
+            .read_set_begin()
+            .is_err());
+        let b = list(0x0F, 19);
+        assert!(BoundedBinaryInput::new(&b[..], 100, 1000)
+            .read_set_begin()
+            .is_ok());
+        let mut b = vec![0x0B];
+        b.extend(list(0x0A, 8));
+        assert!(BoundedBinaryInput::new(&b[..], 100, 1000)
+            .read_map_begin()
+            .is_err());
+        let mut b = vec![0x0B];
+        b.extend(list(0x0A, 7));
+        let mut p = BoundedBinaryInput::new(&b[..], 100, 1000);
+        assert_eq!(p.read_map_begin().unwrap().size, 7);
+        // The element cap still applies to the smallest elements.
+        let b = list(0x03, 11);
+        assert!(BoundedBinaryInput::new(&b[..], 100, 10)
+            .read_list_begin()
+            .is_err());
+    }
+
+    #[test]
+    fn framed_reader_streams_frames() {
+        let mut wire = b"abc".to_vec();
+        wire.extend_from_slice(&4u32.to_be_bytes());
+        wire.extend_from_slice(b"defg");
+        wire.extend_from_slice(&0u32.to_be_bytes());
+        wire.extend_from_slice(&2u32.to_be_bytes());
+        wire.extend_from_slice(b"hi");
+        let mut r = FramedReader::new(&wire[..], 3, 100);
+        let mut got = [0u8; 9];
+        r.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"abcdefghi");
+        let e = r.read(&mut got).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        // Frames over the maximum are refused, the first or a later one.
+        let mut r = FramedReader::new(&b"ab\0\0\0\x65"[..], 2, 100);
+        r.read_exact(&mut got[..2]).unwrap();
+        assert_eq!(
+            r.read(&mut got).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+        let mut r = FramedReader::new(&b"abc"[..], 101, 100);
+        assert_eq!(
+            r.read(&mut got).unwrap_err().kind(),
+            io::ErrorKind::InvalidData
+        );
+    }
+
+    #[test]
+    fn framed_reader_allocates_nothing_for_a_declared_frame() {
+        // A 100 MB frame whose first bytes alone have arrived: they are served as they come.
+        let mut src = probe(b"0123456789");
+        let mut r = FramedReader::new(&mut src, 100 << 20, 200 << 20);
+        let mut got = [0u8; 10];
+        r.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"0123456789");
+        let e = r.read(&mut got).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(src.largest_buf <= 10, "buffer of {} bytes", src.largest_buf);
     }
 
     #[test]
