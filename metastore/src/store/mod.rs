@@ -57,6 +57,11 @@ impl LocalConfig {
 }
 
 /// The catalog stored in RocksDB. Cheap to share behind an `Arc`.
+///
+/// Calls do their RocksDB work on the calling thread: point lookups take microseconds, but a
+/// listing of a whole large table or a drop with data deletion takes longer, so a caller on a
+/// shared async runtime should run those through `spawn_blocking`. The Thrift server calls
+/// from its own connection threads.
 #[derive(Debug)]
 pub struct LocalCatalog {
     db: DB,
