@@ -31,14 +31,27 @@ fn needs_escape(c: char) -> bool {
 /// Escapes a key or value for use in a partition name or path (Hive's `escapePathName`).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appending to `out`.
+pub fn escape_into(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    if !s.chars().any(needs_escape) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         if needs_escape(c) {
-            out.push_str(&format!("%{:02X}", c as u32));
+            let b = c as u8;
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0F)]));
         } else {
             out.push(c);
         }
     }
-    out
 }
 
 /// Reverses [`escape`]; a `%` not followed by two hex digits stays as it is.

@@ -89,11 +89,63 @@ pub(crate) fn partitions(table_id: u64, values: &[String]) -> Vec<u8> {
     partition(table_id, values)
 }
 pub(crate) fn decode_partition(k: &[u8]) -> Result<Vec<String>> {
-    let (values, rest) = decode_values(strip(k, PARTITION, 8)?)?;
-    if !rest.is_empty() {
-        return Err(Error::Corrupt("trailing bytes in a partition key".into()));
-    }
+    let mut values = Vec::new();
+    decode_partition_into(k, &mut values)?;
     Ok(values)
+}
+
+/// Decodes a partition key's values into `out`, reusing its strings' buffers: a scan over a
+/// million partitions then allocates nothing per key.
+pub(crate) fn decode_partition_into(k: &[u8], out: &mut Vec<String>) -> Result<()> {
+    let mut rest = strip(k, PARTITION, 8)?;
+    let mut n = 0;
+    while !rest.is_empty() {
+        let end = value_end(rest)?;
+        let raw = &rest[..end];
+        if n == out.len() {
+            out.push(String::new());
+        }
+        let slot = &mut out[n];
+        slot.clear();
+        if raw.contains(&0) {
+            let bytes: Vec<u8> = unescape_zeros(raw);
+            slot.push_str(std::str::from_utf8(&bytes).map_err(|_| not_utf8())?);
+        } else {
+            slot.push_str(std::str::from_utf8(raw).map_err(|_| not_utf8())?);
+        }
+        n += 1;
+        rest = &rest[end + 2..];
+    }
+    out.truncate(n);
+    Ok(())
+}
+
+fn not_utf8() -> Error {
+    Error::Corrupt("a partition value is not UTF-8".into())
+}
+
+/// The length of the first encoded value in `b` (up to its `00 01` terminator).
+fn value_end(b: &[u8]) -> Result<usize> {
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (0, Some(0xFF)) => i += 2,
+            (0, Some(0x01)) => return Ok(i),
+            (0, _) => return Err(Error::Corrupt("bad partition value encoding".into())),
+            _ => i += 1,
+        }
+    }
+    Err(Error::Corrupt("unterminated partition value".into()))
+}
+
+fn unescape_zeros(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        out.push(raw[i]);
+        i += if raw[i] == 0 { 2 } else { 1 };
+    }
+    out
 }
 pub(crate) fn table_stats(table_id: u64, column: &str) -> Vec<u8> {
     key(TABLE_STATS, Some(table_id), column.as_bytes())
@@ -175,28 +227,6 @@ pub(crate) fn encode_values(values: &[String]) -> Vec<u8> {
     out
 }
 
-/// Decodes values up to the end of `b` or the first byte that cannot start a value's end.
-fn decode_values(b: &[u8]) -> Result<(Vec<String>, &[u8])> {
-    let mut values = Vec::new();
-    let mut cur = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], b.get(i + 1)) {
-            (0, Some(0xFF)) => (cur.push(0), i += 2).1,
-            (0, Some(0x01)) => {
-                values.push(utf8(&std::mem::take(&mut cur))?);
-                i += 2;
-            }
-            (0, _) => return Err(Error::Corrupt("bad partition value encoding".into())),
-            (byte, _) => (cur.push(byte), i += 1).1,
-        }
-    }
-    if !cur.is_empty() {
-        return Err(Error::Corrupt("unterminated partition value".into()));
-    }
-    Ok((values, &b[i..]))
-}
-
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -233,6 +263,15 @@ mod tests {
         assert_eq!(decode_id(&encode_id(99)).unwrap(), 99);
         assert!(decode_db_name(&db(1)).is_err());
         assert!(decode_partition(b"\x05\0\0\0\0\0\0\0\x01abc").is_err());
+    }
+
+    #[test]
+    fn decoding_into_a_used_buffer_replaces_its_contents() {
+        let mut buf = s(&["old", "longer old value", "third"]);
+        decode_partition_into(&partition(1, &s(&["a\0b", ""])), &mut buf).unwrap();
+        assert_eq!(buf, s(&["a\0b", ""]));
+        decode_partition_into(&partition(1, &s(&["x", "y", "z"])), &mut buf).unwrap();
+        assert_eq!(buf, s(&["x", "y", "z"]));
     }
 
     #[test]

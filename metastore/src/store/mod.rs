@@ -216,15 +216,16 @@ impl LocalCatalog {
     ) -> Result<()> {
         let mut ro = ReadOptions::default();
         ro.set_iterate_upper_bound(keys::prefix_end(prefix));
-        let iter = self
-            .db
-            .iterator_opt(IteratorMode::From(prefix, rocksdb::Direction::Forward), ro);
-        for item in iter {
-            let (k, v) = item?;
-            if !f(&k, &v)? {
-                break;
+        // The raw iterator lends each key and value; the boxed iterator would allocate both.
+        let mut it = self.db.raw_iterator_opt(ro);
+        it.seek(prefix);
+        while let (Some(k), Some(v)) = (it.key(), it.value()) {
+            if !f(k, v)? {
+                return Ok(());
             }
+            it.next();
         }
+        it.status()?;
         Ok(())
     }
 

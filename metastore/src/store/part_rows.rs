@@ -51,26 +51,51 @@ fn same_storage(a: &StorageDescriptor, b: &StorageDescriptor) -> bool {
 pub(crate) struct PartRows<'a> {
     pub(crate) table: &'a Table,
     pub(crate) keys: Vec<&'a str>,
+    /// `escape(key)=` of each key, for building names without per-row work on the keys.
+    key_eqs: Vec<String>,
     sd: StorageDescriptor,
 }
 
 impl<'a> PartRows<'a> {
     pub(crate) fn new(table: &'a Table) -> Self {
-        let keys = table
+        let keys: Vec<&str> = table
             .partition_keys
             .iter()
             .map(|c| c.name.as_str())
             .collect();
+        let key_eqs = keys
+            .iter()
+            .map(|k| format!("{}=", partname::escape(&k.to_lowercase())))
+            .collect();
         PartRows {
             table,
             keys,
+            key_eqs,
             sd: without_location(&table.sd),
         }
     }
 
-    /// `k1=v1/k2=v2`.
+    /// `k1=v1/k2=v2` (Hive's `makePartName`, as [`partname::make_name`]).
     pub(crate) fn name(&self, values: &[String]) -> Result<String> {
-        partname::make_name(&self.keys, values)
+        if values.len() != self.key_eqs.len() || values.is_empty() {
+            return partname::make_name(&self.keys, values);
+        }
+        let mut name = String::with_capacity(values.iter().map(|v| v.len() + 12).sum());
+        for (i, (key_eq, v)) in self.key_eqs.iter().zip(values).enumerate() {
+            if i > 0 {
+                name.push('/');
+            }
+            name.push_str(key_eq);
+            partname::escape_into(
+                &mut name,
+                if v.is_empty() {
+                    partname::DEFAULT_PARTITION
+                } else {
+                    v
+                },
+            );
+        }
+        Ok(name)
     }
 
     /// Where a partition named `name` lives by default: `<table location>/<name>`.
@@ -146,6 +171,10 @@ mod tests {
             ..Default::default()
         };
         p.sd.location = Some("file:/w/t/k=a%2Fb".into());
+        assert_eq!(
+            rows.name(&p.values).unwrap(),
+            partname::make_name(&["k"], &p.values).unwrap()
+        );
         let row = rows.to_row(&p, &rows.name(&p.values).unwrap());
         assert!(row.location.is_none() && row.sd.is_none());
         let back = rows.partition(p.values.clone(), row).unwrap();

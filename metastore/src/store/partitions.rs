@@ -118,7 +118,7 @@ impl LocalCatalog {
         rows: &PartRows<'_>,
         query: &PartitionQuery,
         max: Option<usize>,
-        mut f: impl FnMut(Vec<String>, &[u8]) -> Result<()>,
+        mut f: impl FnMut(&[String], &[u8]) -> Result<()>,
     ) -> Result<()> {
         let limit = max.unwrap_or(usize::MAX);
         let mut count = 0usize;
@@ -131,7 +131,7 @@ impl LocalCatalog {
                     continue;
                 };
                 if let Some(v) = self.db.get_pinned(keys::partition(id, &values))? {
-                    f(values, &v)?;
+                    f(&values, &v)?;
                     count += 1;
                 }
             }
@@ -141,10 +141,11 @@ impl LocalCatalog {
         if limit == 0 {
             return Ok(());
         }
+        let mut values = Vec::new();
         self.scan(&keys::partitions(id, &prefix), |k, v| {
-            let values = keys::decode_partition(k)?;
+            keys::decode_partition_into(k, &mut values)?;
             if accept(&values) {
-                f(values, v)?;
+                f(&values, v)?;
                 count += 1;
             }
             Ok(count < limit)
@@ -162,7 +163,7 @@ impl LocalCatalog {
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
         self.visit(id, &rows, query, max, |values, v| {
-            out.push(rows.partition(values, codec::decode(v)?)?);
+            out.push(rows.partition(values.to_vec(), codec::decode(v)?)?);
             Ok(())
         })?;
         Ok(out)
@@ -179,7 +180,7 @@ impl LocalCatalog {
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
         self.visit(id, &rows, query, max, |values, _| {
-            out.push(rows.name(&values)?);
+            out.push(rows.name(values)?);
             Ok(())
         })?;
         Ok(out)
