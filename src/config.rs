@@ -31,6 +31,9 @@ pub(crate) struct ServeArgs {
     /// fsync every catalog write (survives power loss, not only a killed process).
     #[arg(long, env = "LAKEHIVE_SYNC_WRITES")]
     sync_writes: Option<bool>,
+    /// How long DDL events stay in the notification log, in seconds [default: 86400, as Hive].
+    #[arg(long, env = "LAKEHIVE_EVENT_TTL_SECS")]
+    event_ttl_secs: Option<u64>,
 }
 
 /// `lakehive.toml`.
@@ -42,6 +45,7 @@ struct FileConfig {
     warehouse: Option<PathBuf>,
     max_message_size: Option<usize>,
     sync_writes: Option<bool>,
+    event_ttl_secs: Option<u64>,
 }
 
 /// Resolved settings.
@@ -52,6 +56,7 @@ pub(crate) struct Settings {
     pub(crate) warehouse: PathBuf,
     pub(crate) max_message_size: usize,
     pub(crate) sync_writes: bool,
+    pub(crate) event_ttl: std::time::Duration,
 }
 
 impl Settings {
@@ -81,6 +86,11 @@ impl Settings {
                 .max_message_size
                 .or(file.max_message_size)
                 .unwrap_or(100 << 20),
+            event_ttl: std::time::Duration::from_secs(
+                args.event_ttl_secs
+                    .or(file.event_ttl_secs)
+                    .unwrap_or(86_400),
+            ),
             sync_writes: args.sync_writes.or(file.sync_writes).unwrap_or(false),
             data_dir,
             warehouse,

@@ -51,7 +51,9 @@ async fn run_serve(settings: Settings) -> anyhow::Result<()> {
     let catalog = LocalCatalog::open(&local)
         .with_context(|| format!("opening the catalog in {}", local.db_path.display()))?;
     tracing::info!(data_dir = %settings.data_dir.display(), warehouse = %catalog.warehouse().display(), "catalog open");
-    let catalog: Arc<dyn Catalog> = Arc::new(catalog);
+    let catalog = Arc::new(catalog);
+    tokio::spawn(prune_events(Arc::clone(&catalog), settings.event_ttl));
+    let catalog: Arc<dyn Catalog> = catalog;
     let listener = tokio::net::TcpListener::bind(&settings.thrift_addr)
         .await
         .with_context(|| format!("binding the Thrift address {}", settings.thrift_addr))?;
@@ -64,6 +66,23 @@ async fn run_serve(settings: Settings) -> anyhow::Result<()> {
     drop(catalog);
     tracing::info!("stopped; catalog closed");
     Ok(())
+}
+
+/// Keeps the DDL notification log to its time-to-live, as Hive's event cleaner does.
+async fn prune_events(catalog: Arc<LocalCatalog>, ttl: std::time::Duration) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let ttl = i32::try_from(ttl.as_secs()).unwrap_or(i32::MAX);
+        let cutoff = metastore::model::now_secs().saturating_sub(ttl);
+        let c = Arc::clone(&catalog);
+        match tokio::task::spawn_blocking(move || c.prune_events(cutoff)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(removed = n, "pruned old DDL events"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "pruning DDL events failed"),
+            Err(e) => tracing::warn!(error = %e, "pruning DDL events panicked"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -574,3 +574,27 @@ mod local_catalog {
     }
     crate::conformance_suite!(make());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn old_events_are_pruned_and_ids_keep_growing() {
+    let (_g, c) = local();
+    c.create_database(db("ev")).await.unwrap();
+    c.create_database(db("ev2")).await.unwrap();
+    let last = c.current_event_id().await.unwrap();
+    assert_eq!(
+        c.prune_events(0).unwrap(),
+        0,
+        "nothing is older than the epoch"
+    );
+    assert_eq!(c.events_after(0, 100).await.unwrap().len() as i64, last);
+    let removed = c.prune_events(i32::MAX).unwrap();
+    assert_eq!(removed as i64, last);
+    assert!(c.events_after(0, 100).await.unwrap().is_empty());
+    assert_eq!(c.current_event_id().await.unwrap(), last);
+    c.drop_database("ev2", false, false).await.unwrap();
+    let after = c.events_after(0, 100).await.unwrap();
+    assert_eq!(
+        after.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![last + 1]
+    );
+}

@@ -184,6 +184,34 @@ impl LocalCatalog {
             .load(std::sync::atomic::Ordering::SeqCst) as i64
     }
 
+    /// Deletes the events older than `cutoff` (seconds since the epoch), oldest first, in one
+    /// range deletion; returns how many went. Event times grow with their ids, so the old
+    /// events are a prefix of the log.
+    pub fn prune_events(&self, cutoff: i32) -> Result<usize> {
+        let mut last_old = None;
+        let mut old = 0usize;
+        self.scan(&keys::events(), |k, v| {
+            let e: Event = codec::decode(v)?;
+            if e.time >= cutoff {
+                return Ok(false);
+            }
+            last_old = Some(keys::decode_event(k)?);
+            old += 1;
+            Ok(true)
+        })?;
+        let Some(last_old) = last_old else {
+            return Ok(0);
+        };
+        // Up to the last old event seen, so an event committed meanwhile is never caught.
+        let mut tx = self.begin();
+        tx.batch.delete_range(
+            keys::events().as_slice(),
+            keys::event(last_old + 1).as_slice(),
+        );
+        self.commit(tx)?;
+        Ok(old)
+    }
+
     pub(crate) fn events_after_sync(&self, last: i64, max: usize) -> Result<Vec<Event>> {
         let mut out = Vec::new();
         let start = keys::event(u64::try_from(last.max(0)).unwrap_or(0) + 1);
