@@ -188,6 +188,23 @@ impl Table {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         self.table_type == table_type::MANAGED && !external
     }
+
+    fn key_names(&self) -> Vec<&str> {
+        self.partition_keys
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// The name (`k1=v1/k2=v2`, Hive-escaped) of this table's partition with these values.
+    pub fn partition_name(&self, values: &[String]) -> crate::Result<String> {
+        crate::partname::make_name(&self.key_names(), values)
+    }
+
+    /// The values of this table's partition named `name`, checked against its keys.
+    pub fn partition_values(&self, name: &str) -> crate::Result<Vec<String>> {
+        crate::partname::values_for_keys(name, &self.key_names())
+    }
 }
 
 /// A partition of a table: one value per partition key.

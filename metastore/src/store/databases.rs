@@ -97,19 +97,20 @@ impl LocalCatalog {
         let mut tx = self.begin();
         let id = self.db_id(&name)?;
         let db: Database = self.get_value(&keys::db(id))?.unwrap_or_default();
-        let tables = self.table_names_of(id)?;
-        let mut functions = Vec::new();
-        self.scan(&keys::functions(id), |k, _| {
-            Ok((functions.push(k.to_vec()), true).1)
+        let tables = self.tables_of(id)?;
+        let mut has_functions = false;
+        self.scan(&keys::functions(id), |_, _| {
+            has_functions = true;
+            Ok(false)
         })?;
-        if !cascade && (!tables.is_empty() || !functions.is_empty()) {
+        if !cascade && (!tables.is_empty() || has_functions) {
             return Err(Error::InvalidOperation(format!(
                 "Database {name} is not empty. One or more tables exist."
             )));
         }
         let mut data_to_delete = Vec::new();
-        for table in &tables {
-            let (tid, row) = self.table_row(&name, table)?;
+        for (_, tid) in tables {
+            let row = self.table_by_id(tid)?;
             data_to_delete.extend(self.drop_table_in(&mut tx, tid, &row, delete_data)?);
         }
         tx.delete_prefix(&keys::functions(id));

@@ -240,9 +240,13 @@ impl LocalCatalog {
         let id = self
             .get_id(&keys::table_name(db_id, name))?
             .ok_or_else(|| Error::no_table(db, name))?;
+        Ok((id, self.table_by_id(id)?))
+    }
+
+    /// The row of a table whose id a name entry gave.
+    pub(crate) fn table_by_id(&self, id: u64) -> Result<StoredTable> {
         let row = self.get_value(&keys::table(id))?;
-        let row = row.ok_or_else(|| Error::Corrupt(format!("table id {id} has no row")))?;
-        Ok((id, row))
+        row.ok_or_else(|| Error::Corrupt(format!("table id {id} has no row")))
     }
 }
 

@@ -38,13 +38,14 @@ pub(crate) fn normalize_columns(cols: &mut [Column]) {
 }
 
 impl LocalCatalog {
-    pub(crate) fn table_names_of(&self, db_id: u64) -> Result<Vec<String>> {
-        let mut names = Vec::new();
-        self.scan(&keys::table_names(db_id), |k, _| {
-            names.push(keys::decode_table_name(k)?);
+    /// Names and ids of a database's tables, in name order.
+    pub(crate) fn tables_of(&self, db_id: u64) -> Result<Vec<(String, u64)>> {
+        let mut tables = Vec::new();
+        self.scan(&keys::table_names(db_id), |k, v| {
+            tables.push((keys::decode_table_name(k)?, keys::decode_id(v)?));
             Ok(true)
         })?;
-        Ok(names)
+        Ok(tables)
     }
 
     pub(crate) fn create_table_sync(&self, mut t: Table) -> Result<()> {
@@ -121,13 +122,17 @@ impl LocalCatalog {
         let db_id = self.db_id(&db.to_lowercase())?;
         let pattern = Pattern::new(pattern)?;
         let mut out = Vec::new();
-        for name in self.table_names_of(db_id)? {
+        for (name, id) in self.tables_of(db_id)? {
             if !pattern.matches(&name) {
                 continue;
             }
             if let Some(kind) = kind {
-                let (_, row) = self.table_row(&db.to_lowercase(), &name)?;
-                if !row.table.table_type.eq_ignore_ascii_case(kind) {
+                if !self
+                    .table_by_id(id)?
+                    .table
+                    .table_type
+                    .eq_ignore_ascii_case(kind)
+                {
                     continue;
                 }
             }
@@ -145,11 +150,11 @@ impl LocalCatalog {
         let tables = Pattern::new(Some(table_pattern))?;
         let mut out = Vec::new();
         for db in self.list_databases_sync(Some(db_pattern))? {
-            for name in self.list_tables_sync(&db, None, None)? {
+            for (name, id) in self.tables_of(self.db_id(&db)?)? {
                 if !tables.matches(&name) {
                     continue;
                 }
-                let t = self.table_row(&db, &name)?.1.table;
+                let t = self.table_by_id(id)?.table;
                 if types.is_empty()
                     || types
                         .iter()

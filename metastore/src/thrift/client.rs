@@ -19,7 +19,6 @@ use super::protocol::BoundedBinaryInput;
 use crate::catalog::{Catalog, LockStatus};
 use crate::error::{Error, Result};
 use crate::model::*;
-use crate::partname;
 
 type Client = ThriftHiveMetastoreSyncClient<
     BoundedBinaryInput<BufReader<TcpStream>>,
@@ -98,11 +97,7 @@ impl ThriftCatalog {
 
     async fn names_of(&self, db: &str, table: &str, values: &[Vec<String>]) -> Result<Vec<String>> {
         let tb = self.get_table(db, table).await?;
-        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
-        values
-            .iter()
-            .map(|v| partname::make_name(&keys, v))
-            .collect()
+        values.iter().map(|v| tb.partition_name(v)).collect()
     }
 
     async fn stats_part_name(
@@ -302,12 +297,8 @@ impl Catalog for ThriftCatalog {
             }
             _ => {
                 let tb = self.get_table(db, table).await?;
-                let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
                 let parts = self.list_partitions(db, table, query, max).await?;
-                parts
-                    .iter()
-                    .map(|p| partname::make_name(&keys, &p.values))
-                    .collect()
+                parts.iter().map(|p| tb.partition_name(&p.values)).collect()
             }
         }
     }

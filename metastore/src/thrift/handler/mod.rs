@@ -40,5 +40,5 @@ fn limit(max: i16) -> Option<usize> {
 }
 
 fn limit_opt(max: Option<i16>) -> Option<usize> {
-    max.and_then(|m| usize::try_from(m).ok())
+    max.and_then(limit)
 }

@@ -3,7 +3,6 @@
 use super::Handler;
 use crate::error::Error;
 use crate::model::{Partition, PartitionQuery};
-use crate::partname;
 use crate::thrift::convert::{self as cv, db_name};
 use crate::thrift::errors::{to_wire, Exc};
 use crate::thrift::throws as th;
@@ -46,6 +45,19 @@ impl Handler {
         Ok(cv::partitions_to(added))
     }
 
+    pub(super) fn add_one(
+        &self,
+        p: t::Partition,
+        declared: &[Exc],
+    ) -> thrift::Result<t::Partition> {
+        let (db, table) = (p.db_name.clone(), p.table_name.clone());
+        let mut added =
+            self.add_parts(db.as_deref(), table.as_deref(), vec![p], false, declared)?;
+        added
+            .pop()
+            .ok_or_else(|| to_wire(Error::Internal("no partition added".into()), declared))
+    }
+
     /// `append_partition`: a new partition with the table's storage and default location.
     pub(super) fn append(
         &self,
@@ -84,8 +96,7 @@ impl Handler {
         declared: &[Exc],
     ) -> thrift::Result<Vec<String>> {
         let tb = self.run(declared, self.catalog.get_table(&db_name(db), table))?;
-        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
-        partname::values_for_keys(name, &keys).map_err(|e| to_wire(e, declared))
+        tb.partition_values(name).map_err(|e| to_wire(e, declared))
     }
 
     pub(super) fn get_part(
@@ -163,10 +174,9 @@ impl Handler {
         let db = db_name(&req.db_name);
         let if_exists = req.if_exists.unwrap_or(true);
         let tb = self.run(declared, self.catalog.get_table(&db, &req.tbl_name))?;
-        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
         let mut values = Vec::with_capacity(names.len());
         for name in &names {
-            match partname::values_for_keys(name, &keys) {
+            match tb.partition_values(name) {
                 Ok(v) => values.push(v),
                 Err(_) if if_exists => {}
                 Err(e) => return Err(to_wire(e, declared)),

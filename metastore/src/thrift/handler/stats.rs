@@ -5,26 +5,12 @@ use std::collections::BTreeMap;
 use super::Handler;
 use crate::error::Error;
 use crate::model::StatsTarget;
-use crate::partname;
 use crate::thrift::convert::{self as cv, db_name};
 use crate::thrift::errors::{to_wire, Exc};
 use crate::thrift::throws as th;
 use thrift_idl::hms as t;
 
 impl Handler {
-    pub(super) fn add_one(
-        &self,
-        p: t::Partition,
-        declared: &[Exc],
-    ) -> thrift::Result<t::Partition> {
-        let (db, table) = (p.db_name.clone(), p.table_name.clone());
-        let mut added =
-            self.add_parts(db.as_deref(), table.as_deref(), vec![p], false, declared)?;
-        added
-            .pop()
-            .ok_or_else(|| to_wire(Error::Internal("no partition added".into()), declared))
-    }
-
     fn target(
         &self,
         db: &str,
@@ -131,10 +117,9 @@ impl Handler {
         let declared = th::GET_PARTITIONS_STATISTICS_REQ;
         let db = db_name(&r.db_name);
         let tb = self.run(declared, self.catalog.get_table(&db, &r.tbl_name))?;
-        let keys: Vec<&str> = tb.partition_keys.iter().map(|c| c.name.as_str()).collect();
         let mut part_stats = BTreeMap::new();
         for name in r.part_names {
-            let Ok(vals) = partname::values_for_keys(&name, &keys) else {
+            let Ok(vals) = tb.partition_values(&name) else {
                 continue;
             };
             let target = StatsTarget::Partition(vals);

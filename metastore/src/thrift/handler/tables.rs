@@ -152,48 +152,94 @@ impl Handler {
 /// The table filter of `get_table_names_by_filter`: conjunctions of
 /// `hive_filter_field_tableName__ like "regex"`, `hive_filter_field_owner__ = "x"` and
 /// `hive_filter_field_params__<key> = | <> "value"`.
-struct TableFilter(Vec<(String, String, String)>);
+struct TableFilter(Vec<(String, TableOp)>);
+
+/// One comparison of a table filter, its `LIKE` pattern compiled once.
+enum TableOp {
+    Like(Option<regex::Regex>),
+    Eq(String),
+    Ne(String),
+}
+
+/// The grammar's two regexes, compiled on first use.
+fn filter_syntax() -> &'static (regex::Regex, regex::Regex) {
+    static SYNTAX: std::sync::OnceLock<(regex::Regex, regex::Regex)> = std::sync::OnceLock::new();
+    SYNTAX.get_or_init(|| {
+        let term = r#"(?i)^\s*(hive_filter_field_\w+)\s*(=|<>|!=|like)\s*("((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*$"#;
+        let and = r"(?i)\s+and\s+";
+        // Both patterns are fixed and valid; a failure here is a bug caught by the tests.
+        (regex::Regex::new(term).unwrap_or_else(|e| panic!("{e}")), regex::Regex::new(and).unwrap_or_else(|e| panic!("{e}")))
+    })
+}
 
 impl TableFilter {
     fn parse(filter: &str) -> crate::Result<Self> {
-        let re = regex::Regex::new(r#"(?i)^\s*(hive_filter_field_\w+)\s*(=|<>|!=|like)\s*("((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*$"#)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let split =
-            regex::Regex::new(r"(?i)\s+and\s+").map_err(|e| Error::Internal(e.to_string()))?;
+        let (re, split) = filter_syntax();
         let mut terms = Vec::new();
         for part in split.split(filter).filter(|p| !p.trim().is_empty()) {
-            let c = re.captures(part).ok_or_else(|| {
-                Error::InvalidInput(format!("Error parsing table filter: {part}"))
-            })?;
+            let bad = || Error::InvalidInput(format!("Error parsing table filter: {part}"));
+            let c = re.captures(part).ok_or_else(bad)?;
             let value = c
                 .get(4)
                 .or(c.get(5))
                 .map(|m| m.as_str().to_string())
                 .unwrap_or_default();
-            terms.push((c[1].to_string(), c[2].to_ascii_lowercase(), value));
+            let op = match c[2].to_ascii_lowercase().as_str() {
+                // An invalid pattern matches nothing, as before.
+                "like" => TableOp::Like(regex::Regex::new(&format!("^(?:{value})$")).ok()),
+                "=" => TableOp::Eq(value),
+                _ => TableOp::Ne(value),
+            };
+            terms.push((c[1].to_string(), op));
         }
         Ok(TableFilter(terms))
     }
 
     fn matches(&self, t: &Table) -> bool {
-        self.0.iter().all(|(field, op, value)| {
+        self.0.iter().all(|(field, op)| {
             let actual = if field.eq_ignore_ascii_case("hive_filter_field_tableName__") {
-                Some(t.name.clone())
+                Some(t.name.as_str())
             } else if field.eq_ignore_ascii_case("hive_filter_field_owner__") {
-                t.owner.clone()
+                t.owner.as_deref()
             } else if let Some(key) = field.strip_prefix("hive_filter_field_params__") {
-                t.parameters.get(key).cloned()
+                t.parameters.get(key).map(String::as_str)
             } else {
                 None
             };
-            let actual = actual.unwrap_or_default();
-            match op.as_str() {
-                "like" => {
-                    regex::Regex::new(&format!("^(?:{value})$")).is_ok_and(|r| r.is_match(&actual))
-                }
-                "=" => actual == *value,
-                _ => actual != *value,
+            let actual = actual.unwrap_or("");
+            match op {
+                TableOp::Like(re) => re.as_ref().is_some_and(|r| r.is_match(actual)),
+                TableOp::Eq(v) => actual == v,
+                TableOp::Ne(v) => actual != v,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_filters_match_like_hive() {
+        let mut t = Table {
+            name: "sales_2024".into(),
+            owner: Some("ann".into()),
+            ..Default::default()
+        };
+        t.parameters.insert("table_type".into(), "ICEBERG".into());
+        let m = |f: &str| TableFilter::parse(f).unwrap().matches(&t);
+        assert!(m(r#"hive_filter_field_tableName__ like "(?i)SALES.*""#));
+        assert!(!m(r#"hive_filter_field_tableName__ like "sales""#));
+        assert!(m(
+            r#"hive_filter_field_owner__ = "ann" and hive_filter_field_params__table_type <> 'HIVE'"#
+        ));
+        assert!(!m(r#"hive_filter_field_params__table_type = "HIVE""#));
+        assert!(m(""));
+        assert!(TableFilter::parse("tableName = x").is_err());
+        assert!(
+            !m(r#"hive_filter_field_tableName__ like "(""#),
+            "a bad pattern matches nothing"
+        );
     }
 }
