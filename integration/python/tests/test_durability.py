@@ -85,9 +85,14 @@ class Writers:
             time.sleep(0.01)
 
     def join(self):
-        self.stop.set()
+        # After a crash every writer ends on its own with a connection error. Setting `stop`
+        # first would race with that: a writer between two calls could exit cleanly without
+        # ever meeting the dead server. `stop` is only the fallback for a hung writer.
         for t in self.threads:
             t.join(120)
+        self.stop.set()
+        for t in self.threads:
+            t.join(5)
             assert not t.is_alive(), "a writer thread hung after the crash"
 
 
