@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Lakehive needs and is not on a fresh Debian machine with
-# Rust: libclang-dev (RocksDB's bindings), a JDK (Spark and the reference metastore) and a Python
-# virtualenv with the real test clients. `--build-only` stops after the build dependencies.
+# Rust: libclang-dev (RocksDB's bindings), a JDK (Spark and the reference metastore), psql and
+# pgjdbc (gateway clients) and a Python virtualenv with the real test clients. `--build-only` stops after the build dependencies.
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 
@@ -16,6 +16,8 @@ dpkg -s libclang-dev >/dev/null 2>&1 || apt_missing+=(libclang-dev)
 if [ "${1:-}" != "--build-only" ]; then
   command -v java >/dev/null 2>&1 || apt_missing+=(default-jdk-headless)
   command -v python3 >/dev/null 2>&1 || apt_missing+=(python3 python3-venv)
+  command -v psql >/dev/null 2>&1 || apt_missing+=(postgresql-client)
+  [ -f /usr/share/java/postgresql.jar ] || apt_missing+=(libpostgresql-jdbc-java)
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"

@@ -34,6 +34,100 @@ pub(crate) struct ServeArgs {
     /// How long DDL events stay in the notification log, in seconds [default: 86400, as Hive].
     #[arg(long, env = "LAKEHIVE_EVENT_TTL_SECS")]
     event_ttl_secs: Option<u64>,
+    #[command(flatten)]
+    pub(crate) gateway: GatewayArgs,
+}
+
+/// Flags of the SQL gateway (in `serve` and `gateway`).
+#[derive(Args, Debug, Default)]
+pub(crate) struct GatewayArgs {
+    /// Address of the PostgreSQL-wire SQL gateway; `off` disables it [default: 127.0.0.1:5433].
+    #[arg(long, env = "LAKEHIVE_PG_ADDR")]
+    pub(crate) pg_addr: Option<String>,
+    /// Let anyone connect to the gateway without a password (otherwise users come from the
+    /// `[[gateway.users]]` of the configuration file).
+    #[arg(long, env = "LAKEHIVE_PG_TRUST")]
+    pub(crate) pg_trust: bool,
+    /// PEM certificate for TLS on the gateway.
+    #[arg(long, env = "LAKEHIVE_PG_TLS_CERT", requires = "pg_tls_key")]
+    pub(crate) pg_tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS on the gateway.
+    #[arg(long, env = "LAKEHIVE_PG_TLS_KEY", requires = "pg_tls_cert")]
+    pub(crate) pg_tls_key: Option<PathBuf>,
+    /// Memory for query execution, in MiB [default: 4096].
+    #[arg(long, env = "LAKEHIVE_PG_MEMORY_MB")]
+    pub(crate) pg_memory_mb: Option<usize>,
+}
+
+/// `[gateway]` of `lakehive.toml`.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct GatewayFile {
+    addr: Option<String>,
+    trust: Option<bool>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    memory_mb: Option<usize>,
+    #[serde(default)]
+    users: Vec<UserFile>,
+}
+
+/// `[[gateway.users]]`: the password is read from the named environment variable.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct UserFile {
+    name: String,
+    password_env: Option<String>,
+    databases: Option<Vec<String>>,
+    #[serde(default)]
+    read_only: bool,
+}
+
+/// The gateway's address (`None` when disabled) and settings.
+pub(crate) fn gateway_settings(
+    args: &GatewayArgs,
+    file: GatewayFile,
+) -> anyhow::Result<(Option<String>, sql_gateway::GatewayConfig)> {
+    let addr = args
+        .pg_addr
+        .clone()
+        .or(file.addr)
+        .unwrap_or_else(|| "127.0.0.1:5433".into());
+    let addr = (addr != "off").then_some(addr);
+    let mut users = Vec::new();
+    for u in file.users {
+        let password = match &u.password_env {
+            Some(var) => Some(std::env::var(var).with_context(|| {
+                format!(
+                    "gateway user {}: environment variable {var} is not set",
+                    u.name
+                )
+            })?),
+            None => None,
+        };
+        users.push(sql_gateway::UserConfig {
+            name: u.name,
+            password,
+            databases: u.databases,
+            read_only: u.read_only,
+        });
+    }
+    let tls = match (
+        args.pg_tls_cert.clone().or(file.tls_cert),
+        args.pg_tls_key.clone().or(file.tls_key),
+    ) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => anyhow::bail!("TLS needs both a certificate and a key"),
+    };
+    let config = sql_gateway::GatewayConfig {
+        trust: args.pg_trust || file.trust.unwrap_or(false),
+        users,
+        tls,
+        memory_limit: args.pg_memory_mb.or(file.memory_mb).unwrap_or(4096) << 20,
+        ..Default::default()
+    };
+    Ok((addr, config))
 }
 
 /// `lakehive.toml`.
@@ -46,6 +140,8 @@ struct FileConfig {
     max_message_size: Option<usize>,
     sync_writes: Option<bool>,
     event_ttl_secs: Option<u64>,
+    #[serde(default)]
+    gateway: GatewayFile,
 }
 
 /// Resolved settings.
@@ -57,6 +153,8 @@ pub(crate) struct Settings {
     pub(crate) max_message_size: usize,
     pub(crate) sync_writes: bool,
     pub(crate) event_ttl: std::time::Duration,
+    pub(crate) pg_addr: Option<String>,
+    pub(crate) gateway: sql_gateway::GatewayConfig,
 }
 
 impl Settings {
@@ -76,7 +174,10 @@ impl Settings {
             .clone()
             .or(file.warehouse)
             .unwrap_or_else(|| data_dir.join("warehouse"));
+        let (pg_addr, gateway) = gateway_settings(&args.gateway, file.gateway)?;
         Ok(Settings {
+            pg_addr,
+            gateway,
             thrift_addr: args
                 .thrift_addr
                 .clone()
@@ -103,6 +204,17 @@ impl Settings {
         c.sync_writes = self.sync_writes;
         c
     }
+}
+
+/// The `[gateway]` section of a configuration file, if one is given or present.
+pub(crate) fn gateway_file(path: Option<&Path>) -> anyhow::Result<GatewayFile> {
+    Ok(match path {
+        Some(p) => read_file(p)?.gateway,
+        None if Path::new("lakehive.toml").exists() => {
+            read_file(Path::new("lakehive.toml"))?.gateway
+        }
+        None => GatewayFile::default(),
+    })
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {

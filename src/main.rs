@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use metastore::thrift::{serve, ThriftConfig};
 use metastore::{Catalog, LocalCatalog};
 
-use crate::config::{ServeArgs, Settings};
+use crate::config::{gateway_file, gateway_settings, GatewayArgs, ServeArgs, Settings};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,8 +25,45 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Start the metastore (Thrift, Hive Metastore protocol) with an embedded RocksDB catalog.
+    /// Start the metastore (Thrift, Hive Metastore protocol) with an embedded RocksDB catalog,
+    /// and the PostgreSQL-wire SQL gateway over it.
     Serve(ServeArgs),
+    /// Run only the SQL gateway, against any Hive Metastore.
+    Gateway {
+        /// The metastore to use.
+        #[arg(
+            long,
+            env = "LAKEHIVE_METASTORE",
+            default_value = "thrift://127.0.0.1:9083"
+        )]
+        metastore: String,
+        /// Configuration file (its `[gateway]` section).
+        #[arg(long, env = "LAKEHIVE_CONFIG")]
+        config: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        args: GatewayArgs,
+    },
+    /// Add and/or drop partitions of a table to match its folders (MSCK REPAIR TABLE).
+    Msck {
+        /// The table, as `db.table`.
+        table: String,
+        /// The metastore to use.
+        #[arg(
+            long,
+            env = "LAKEHIVE_METASTORE",
+            default_value = "thrift://127.0.0.1:9083"
+        )]
+        metastore: String,
+        /// Add partitions found in storage (the default).
+        #[arg(long, conflicts_with_all = ["drop", "sync"])]
+        add: bool,
+        /// Drop partitions whose folder is gone.
+        #[arg(long, conflicts_with = "sync")]
+        drop: bool,
+        /// Both.
+        #[arg(long)]
+        sync: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,7 +80,78 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     match cli.command {
         Command::Serve(args) => runtime.block_on(run_serve(Settings::load(&args)?)),
+        Command::Gateway {
+            metastore,
+            config,
+            args,
+        } => runtime.block_on(run_gateway(&metastore, config.as_deref(), &args)),
+        Command::Msck {
+            table,
+            metastore,
+            drop,
+            sync,
+            ..
+        } => {
+            let mode = if sync {
+                crawler::RepairMode::Sync
+            } else if drop {
+                crawler::RepairMode::Drop
+            } else {
+                crawler::RepairMode::Add
+            };
+            runtime.block_on(run_msck(&metastore, &table, mode))
+        }
     }
+}
+
+fn thrift_address(uri: &str) -> &str {
+    uri.strip_prefix("thrift://").unwrap_or(uri)
+}
+
+async fn run_gateway(
+    metastore: &str,
+    config: Option<&std::path::Path>,
+    args: &GatewayArgs,
+) -> anyhow::Result<()> {
+    let (addr, gateway) = gateway_settings(args, gateway_file(config)?)?;
+    let addr = addr.context("the gateway address is off")?;
+    let catalog: Arc<dyn Catalog> = Arc::new(metastore::thrift::ThriftCatalog::new(
+        thrift_address(metastore),
+    ));
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("binding the gateway address {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, %metastore, "SQL gateway listening (postgres://)");
+    sql_gateway::serve(listener, catalog, gateway, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn run_msck(metastore: &str, table: &str, mode: crawler::RepairMode) -> anyhow::Result<()> {
+    let (db, name) = table
+        .split_once('.')
+        .context("name the table as db.table")?;
+    let catalog = metastore::thrift::ThriftCatalog::new(thrift_address(metastore));
+    let t = catalog.get_table(db, name).await?;
+    let loc = sql_gateway::Location::parse(t.sd.location.as_deref().unwrap_or(""))?;
+    let registry = sql_gateway::StoreRegistry::new();
+    let url = url::Url::parse(loc.store.as_str())?;
+    let store =
+        datafusion::execution::object_store::ObjectStoreRegistry::get_store(&registry, &url)?;
+    let opts = crawler::RepairOptions {
+        mode,
+        ..Default::default()
+    };
+    let report =
+        crawler::repair_table(&catalog, store.as_ref(), &loc.path, db, name, &opts).await?;
+    println!(
+        "added {} partition(s), dropped {}",
+        report.added.len(),
+        report.dropped.len()
+    );
+    for p in &report.invalid_paths {
+        println!("skipped invalid path: {p}");
+    }
+    Ok(())
 }
 
 async fn run_serve(settings: Settings) -> anyhow::Result<()> {
@@ -62,7 +170,43 @@ async fn run_serve(settings: Settings) -> anyhow::Result<()> {
         max_message_size: settings.max_message_size,
         ..ThriftConfig::default()
     };
-    serve(listener, Arc::clone(&catalog), config, shutdown_signal()).await?;
+    let stop = tokio::sync::watch::channel(false);
+    let configured = settings.gateway.trust || !settings.gateway.users.is_empty();
+    if settings.pg_addr.is_some() && !configured {
+        tracing::warn!("SQL gateway not started: configure [[gateway.users]] or pass --pg-trust");
+    }
+    let gateway = match settings.pg_addr.as_ref().filter(|_| configured) {
+        Some(addr) => {
+            let pg = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the gateway address {addr}"))?;
+            tracing::info!(addr = %pg.local_addr()?, "SQL gateway listening (postgres://)");
+            let mut rx = stop.1.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            Some(tokio::spawn(sql_gateway::serve(
+                pg,
+                Arc::clone(&catalog),
+                settings.gateway.clone(),
+                stopped,
+            )))
+        }
+        None => None,
+    };
+    let tx = stop.0;
+    let signal = async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    };
+    serve(listener, Arc::clone(&catalog), config, signal).await?;
+    if let Some(g) = gateway {
+        match g.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "the SQL gateway failed"),
+            Err(e) => tracing::warn!(error = %e, "the SQL gateway panicked"),
+            Ok(Ok(())) => {}
+        }
+    }
     drop(catalog);
     tracing::info!("stopped; catalog closed");
     Ok(())

@@ -1,1 +1,155 @@
-//! SQL gateway: pgwire front end on DataFusion (not yet implemented; see issue 3).
+//! Lakehive's SQL gateway: PostgreSQL clients (psql, JDBC, psycopg, BI tools) query the
+//! cataloged files through DataFusion, and run Athena-style DDL against the catalog.
+
+mod athena;
+mod auth;
+mod catalog_provider;
+mod error;
+mod format;
+mod hive_filter;
+mod hive_types;
+mod server;
+mod session;
+mod storage;
+mod table;
+mod tls;
+mod users;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::scalar::ScalarValue;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
+use metastore::Catalog;
+use tokio::net::TcpListener;
+
+pub use catalog_provider::CATALOG_NAME;
+pub use error::{Error, Result};
+pub use storage::{Location, StoreRegistry};
+pub use users::UserConfig;
+
+use catalog_provider::{HiveCatalogProvider, MetaCache};
+use users::Users;
+
+/// The PostgreSQL version the gateway reports.
+pub const PG_SERVER_VERSION: &str = "16.6";
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Accept any user without a password.
+    pub trust: bool,
+    /// Configured users (SCRAM-SHA-256).
+    pub users: Vec<UserConfig>,
+    /// Most connections at once.
+    pub max_connections: usize,
+    /// Memory for query execution, in bytes; spilling or an error beyond it.
+    pub memory_limit: usize,
+    /// How long resolved catalog entries are reused.
+    pub cache_ttl: Duration,
+    /// PEM certificate and key for TLS.
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        GatewayConfig {
+            trust: false,
+            users: vec![],
+            max_connections: 256,
+            memory_limit: 4 << 30,
+            cache_ttl: Duration::from_secs(2),
+            tls: None,
+        }
+    }
+}
+
+/// What every session shares.
+pub struct Shared {
+    catalog: Arc<dyn Catalog>,
+    cache: Arc<MetaCache>,
+    users: Users,
+    config: GatewayConfig,
+    /// The template each session's context is cloned from.
+    base: SessionContext,
+}
+
+/// Builds the shared DataFusion context: the Hive catalog as catalog `lakehive` with
+/// `default` as the current schema, `pg_catalog`, `information_schema`, the object stores and
+/// the memory pool.
+fn base_context(
+    catalog: &Arc<dyn Catalog>,
+    cache: &Arc<MetaCache>,
+    config: &GatewayConfig,
+) -> Result<SessionContext> {
+    let session = SessionConfig::new()
+        .with_default_catalog_and_schema(CATALOG_NAME, "default")
+        .with_create_default_catalog_and_schema(false)
+        .with_information_schema(true);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_limit(config.memory_limit, 1.0)
+        .with_object_store_registry(Arc::new(StoreRegistry::new()))
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(session, runtime);
+    ctx.register_catalog(
+        CATALOG_NAME,
+        Arc::new(HiveCatalogProvider::new(
+            Arc::clone(catalog),
+            Arc::clone(cache),
+        )),
+    );
+    setup_pg_catalog(&ctx, CATALOG_NAME, EmptyContextProvider)
+        .map_err(|e| Error::DataFusion(*e))?;
+    let version = format!(
+        "PostgreSQL {PG_SERVER_VERSION} (Lakehive {}) on {}, DataFusion",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH
+    );
+    ctx.register_udf(create_udf(
+        "version",
+        vec![],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(move |_| {
+            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
+                version.clone(),
+            ))))
+        }),
+    ));
+    Ok(ctx)
+}
+
+/// Serves the gateway on `listener` over `catalog` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    catalog: Arc<dyn Catalog>,
+    config: GatewayConfig,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    if !config.trust && config.users.is_empty() {
+        return Err(Error::InvalidInput(
+            "the SQL gateway needs users or explicit trust (--pg-trust)".into(),
+        ));
+    }
+    let cache = Arc::new(MetaCache::new(config.cache_ttl));
+    let base = base_context(&catalog, &cache, &config)?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
+    let shared = Arc::new(Shared {
+        users: Users::new(config.trust, config.users.clone()),
+        catalog,
+        cache,
+        config,
+        base,
+    });
+    server::serve(listener, shared, tls, shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! A small cursor over sqlparser tokens for the Hive/Athena statements the gateway parses
+//! itself. Whitespace and comments are skipped when matching but kept for `rest`, so the
+//! query part of `CREATE TABLE ... AS <query>` is passed on verbatim.
+
+use datafusion::sql::sqlparser::dialect::HiveDialect;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::error::{Error, Result};
+
+pub(crate) struct Cursor {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+fn is_space(t: &Token) -> bool {
+    matches!(t, Token::Whitespace(_))
+}
+
+impl Cursor {
+    pub(crate) fn new(sql: &str) -> Result<Cursor> {
+        let tokens = Tokenizer::new(&HiveDialect {}, sql).tokenize()?;
+        Ok(Cursor { tokens, pos: 0 })
+    }
+
+    fn skip_space(&mut self) {
+        while self.tokens.get(self.pos).is_some_and(is_space) {
+            self.pos += 1;
+        }
+    }
+
+    pub(crate) fn peek(&mut self) -> Option<&Token> {
+        self.skip_space();
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        self.skip_space();
+        let t = self.tokens.get(self.pos).cloned();
+        if t.is_some() {
+            self.pos += 1;
+        }
+        t
+    }
+
+    pub(crate) fn error(&mut self, what: &str) -> Error {
+        let found = self
+            .peek()
+            .map(|t| format!("\"{t}\""))
+            .unwrap_or_else(|| "end of input".into());
+        Error::Syntax(format!("expected {what}, found {found}"))
+    }
+
+    /// Consumes a keyword (any case) if it is next.
+    pub(crate) fn keyword(&mut self, kw: &str) -> bool {
+        match self.peek() {
+            Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw) => {
+                self.pos += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Consumes a sequence of keywords if all of them are next.
+    pub(crate) fn keywords(&mut self, kws: &[&str]) -> bool {
+        let save = self.pos;
+        if kws.iter().all(|k| self.keyword(k)) {
+            true
+        } else {
+            self.pos = save;
+            false
+        }
+    }
+
+    pub(crate) fn expect_keyword(&mut self, kw: &str) -> Result<()> {
+        if self.keyword(kw) {
+            Ok(())
+        } else {
+            Err(self.error(kw))
+        }
+    }
+
+    pub(crate) fn token(&mut self, t: &Token) -> bool {
+        if self.peek() == Some(t) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn expect(&mut self, t: &Token) -> Result<()> {
+        if self.token(t) {
+            Ok(())
+        } else {
+            Err(self.error(&format!("\"{t}\"")))
+        }
+    }
+
+    /// An identifier, lower-cased unless quoted.
+    pub(crate) fn ident(&mut self) -> Result<String> {
+        match self.peek() {
+            Some(Token::Word(w)) => {
+                let v = if w.quote_style.is_some() {
+                    w.value.clone()
+                } else {
+                    w.value.to_lowercase()
+                };
+                self.pos += 1;
+                Ok(v)
+            }
+            _ => Err(self.error("a name")),
+        }
+    }
+
+    /// `name` or `db.name`.
+    pub(crate) fn object_name(&mut self) -> Result<(Option<String>, String)> {
+        let first = self.ident()?;
+        if self.token(&Token::Period) {
+            Ok((Some(first), self.ident()?))
+        } else {
+            Ok((None, first))
+        }
+    }
+
+    pub(crate) fn string(&mut self) -> Result<String> {
+        match self.peek() {
+            Some(Token::SingleQuotedString(s)) | Some(Token::DoubleQuotedString(s)) => {
+                let s = s.clone();
+                self.pos += 1;
+                Ok(s)
+            }
+            _ => Err(self.error("a quoted string")),
+        }
+    }
+
+    /// A literal value as text: a string, a number or a bare word.
+    pub(crate) fn value(&mut self) -> Result<String> {
+        let negative = self.token(&Token::Minus);
+        let v = match self.next() {
+            Some(Token::SingleQuotedString(s)) | Some(Token::DoubleQuotedString(s)) => s,
+            Some(Token::Number(n, _)) => n,
+            Some(Token::Word(w)) => w.value,
+            _ => return Err(Error::Syntax("expected a value".into())),
+        };
+        Ok(if negative { format!("-{v}") } else { v })
+    }
+
+    /// `('k' = 'v', ...)` as used by TBLPROPERTIES and SERDEPROPERTIES.
+    pub(crate) fn string_pairs(&mut self) -> Result<Vec<(String, String)>> {
+        self.expect(&Token::LParen)?;
+        let mut out = Vec::new();
+        if self.token(&Token::RParen) {
+            return Ok(out);
+        }
+        loop {
+            let k = self.string()?;
+            self.expect(&Token::Eq)?;
+            out.push((k, self.string()?));
+            if !self.token(&Token::Comma) {
+                break;
+            }
+        }
+        self.expect(&Token::RParen)?;
+        Ok(out)
+    }
+
+    pub(crate) fn at_end(&mut self) -> bool {
+        while self.token(&Token::SemiColon) {}
+        self.peek().is_none()
+    }
+
+    pub(crate) fn expect_end(&mut self) -> Result<()> {
+        if self.at_end() {
+            Ok(())
+        } else {
+            Err(self.error("end of statement"))
+        }
+    }
+
+    /// The remaining text, verbatim.
+    pub(crate) fn rest(&mut self) -> String {
+        self.skip_space();
+        let text: String = self.tokens[self.pos..]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        self.pos = self.tokens.len();
+        text.trim().trim_end_matches(';').trim().to_string()
+    }
+
+    /// A type written as Hive spells it (`decimal(10,2)`, `array<struct<a:int>>`), as text.
+    pub(crate) fn hive_type(&mut self) -> Result<String> {
+        let mut out = String::new();
+        let mut depth = 0i32;
+        while let Some(t) = self.peek().cloned() {
+            match &t {
+                Token::Comma | Token::RParen if depth == 0 => break,
+                Token::Word(w)
+                    if depth == 0 && !out.is_empty() && w.value.eq_ignore_ascii_case("comment") =>
+                {
+                    break
+                }
+                Token::Lt | Token::LParen => depth += 1,
+                Token::Gt | Token::RParen => depth -= 1,
+                Token::ShiftRight => depth -= 2,
+                _ => {}
+            }
+            self.pos += 1;
+            out.push_str(&t.to_string());
+            if depth == 0
+                && matches!(t, Token::Word(_))
+                && !matches!(self.peek(), Some(Token::Lt | Token::LParen))
+            {
+                // A plain word type (`int`) or the end of a `double precision`-like pair.
+                if !matches!(self.peek(), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("precision"))
+                {
+                    break;
+                }
+                out.push(' ');
+            }
+        }
+        if out.is_empty() || depth != 0 {
+            return Err(Error::Syntax(format!("bad column type {out:?}")));
+        }
+        Ok(out.to_lowercase())
+    }
+}

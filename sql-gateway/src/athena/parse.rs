@@ -1,0 +1,515 @@
+//! Recognises the Hive/Athena statements the gateway runs itself against the catalog; every
+//! other statement goes to DataFusion.
+
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use super::cursor::Cursor;
+use crate::error::{Error, Result};
+
+/// `db.table` with an optional database.
+pub(crate) type Name = (Option<String>, String);
+
+/// One column of a `CREATE TABLE`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ColumnDef {
+    /// Name (lower case).
+    pub name: String,
+    /// Hive type text.
+    pub type_name: String,
+    /// Comment.
+    pub comment: Option<String>,
+}
+
+/// Storage clauses of `CREATE EXTERNAL TABLE`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct CreateTable {
+    /// Table name.
+    pub name: Name,
+    /// `EXTERNAL`.
+    pub external: bool,
+    /// `IF NOT EXISTS`.
+    pub if_not_exists: bool,
+    /// Data columns.
+    pub columns: Vec<ColumnDef>,
+    /// `PARTITIONED BY` columns.
+    pub partitioned_by: Vec<ColumnDef>,
+    /// `COMMENT`.
+    pub comment: Option<String>,
+    /// `ROW FORMAT SERDE 'class'`.
+    pub serde: Option<String>,
+    /// `WITH SERDEPROPERTIES` and `ROW FORMAT DELIMITED` settings.
+    pub serde_properties: Vec<(String, String)>,
+    /// `STORED AS <format>`.
+    pub stored_as: Option<String>,
+    /// `STORED AS INPUTFORMAT '..' OUTPUTFORMAT '..'`.
+    pub input_output: Option<(String, String)>,
+    /// `LOCATION`.
+    pub location: Option<String>,
+    /// `TBLPROPERTIES`.
+    pub properties: Vec<(String, String)>,
+}
+
+/// A partition spec with an optional location.
+pub(crate) type PartSpec = (Vec<(String, String)>, Option<String>);
+
+/// MSCK mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MsckMode {
+    /// Add missing partitions.
+    Add,
+    /// Drop partitions whose folder is gone.
+    Drop,
+    /// Both.
+    Sync,
+}
+
+/// A statement the gateway runs itself.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Statement {
+    ShowDatabases {
+        like: Option<String>,
+    },
+    ShowTables {
+        db: Option<String>,
+        like: Option<String>,
+    },
+    ShowPartitions {
+        table: Name,
+    },
+    ShowCreateTable {
+        table: Name,
+    },
+    ShowTblProperties {
+        table: Name,
+        key: Option<String>,
+    },
+    ShowColumns {
+        table: Name,
+    },
+    Describe {
+        table: Name,
+        formatted: bool,
+    },
+    CreateDatabase {
+        name: String,
+        if_not_exists: bool,
+        comment: Option<String>,
+        location: Option<String>,
+        properties: Vec<(String, String)>,
+    },
+    DropDatabase {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    CreateTable(Box<CreateTable>),
+    DropTable {
+        table: Name,
+        if_exists: bool,
+    },
+    AddPartitions {
+        table: Name,
+        if_not_exists: bool,
+        parts: Vec<PartSpec>,
+    },
+    DropPartitions {
+        table: Name,
+        if_exists: bool,
+        parts: Vec<Vec<(String, String)>>,
+    },
+    Msck {
+        table: Name,
+        mode: MsckMode,
+    },
+    /// `CREATE TABLE t [WITH (...)] AS <query>`.
+    Ctas {
+        table: Name,
+        if_not_exists: bool,
+        options: Vec<(String, OptionValue)>,
+        query: String,
+    },
+    /// `INSERT INTO t <query>`.
+    Insert {
+        table: Name,
+        query: String,
+    },
+}
+
+/// A CTAS `WITH` option value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum OptionValue {
+    /// A string, number or word.
+    Single(String),
+    /// `ARRAY['a', 'b']`.
+    List(Vec<String>),
+}
+
+impl Statement {
+    /// Whether the statement changes the catalog or data.
+    pub(crate) fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Statement::ShowDatabases { .. }
+                | Statement::ShowTables { .. }
+                | Statement::ShowPartitions { .. }
+                | Statement::ShowCreateTable { .. }
+                | Statement::ShowTblProperties { .. }
+                | Statement::ShowColumns { .. }
+                | Statement::Describe { .. }
+        )
+    }
+}
+
+/// Parses `sql` if it is one of the gateway's own statements; `Ok(None)` hands it to
+/// DataFusion.
+pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
+    let mut c = Cursor::new(sql)?;
+    let stmt = if c.keyword("show") {
+        show(&mut c)?
+    } else if c.keyword("describe") || c.keyword("desc") {
+        let formatted = c.keyword("formatted") || c.keyword("extended");
+        let _ = c.keyword("table");
+        Some(Statement::Describe {
+            table: c.object_name()?,
+            formatted,
+        })
+    } else if c.keywords(&["msck", "repair", "table"]) {
+        let table = c.object_name()?;
+        let mode = if c.keyword("add") {
+            MsckMode::Add
+        } else if c.keyword("drop") {
+            MsckMode::Drop
+        } else if c.keyword("sync") {
+            MsckMode::Sync
+        } else {
+            MsckMode::Add
+        };
+        let _ = c.keyword("partitions");
+        Some(Statement::Msck { table, mode })
+    } else if c.keyword("create") {
+        create(&mut c)?
+    } else if c.keyword("drop") {
+        drop(&mut c)?
+    } else if c.keywords(&["alter", "table"]) {
+        alter(&mut c)?
+    } else if c.keywords(&["insert", "into"]) {
+        let _ = c.keyword("table");
+        let table = c.object_name()?;
+        if matches!(c.peek(), Some(Token::LParen)) {
+            return Err(Error::Unsupported(
+                "INSERT with a column list; select the columns in table order instead".into(),
+            ));
+        }
+        Some(Statement::Insert {
+            table,
+            query: c.rest(),
+        })
+    } else {
+        None
+    };
+    if stmt.is_some() {
+        c.expect_end()?;
+    }
+    Ok(stmt)
+}
+
+fn like(c: &mut Cursor) -> Result<Option<String>> {
+    if c.keyword("like") || matches!(c.peek(), Some(Token::SingleQuotedString(_))) {
+        return Ok(Some(c.string()?));
+    }
+    Ok(None)
+}
+
+fn show(c: &mut Cursor) -> Result<Option<Statement>> {
+    Ok(Some(if c.keyword("databases") || c.keyword("schemas") {
+        Statement::ShowDatabases { like: like(c)? }
+    } else if c.keyword("tables") {
+        let db = if c.keyword("in") || c.keyword("from") {
+            Some(c.ident()?)
+        } else {
+            None
+        };
+        Statement::ShowTables { db, like: like(c)? }
+    } else if c.keyword("partitions") {
+        Statement::ShowPartitions {
+            table: c.object_name()?,
+        }
+    } else if c.keywords(&["create", "table"]) {
+        Statement::ShowCreateTable {
+            table: c.object_name()?,
+        }
+    } else if c.keyword("tblproperties") {
+        let table = c.object_name()?;
+        let key = if c.token(&Token::LParen) {
+            let k = c.string()?;
+            c.expect(&Token::RParen)?;
+            Some(k)
+        } else {
+            None
+        };
+        Statement::ShowTblProperties { table, key }
+    } else if c.keyword("columns") {
+        if !(c.keyword("in") || c.keyword("from")) {
+            return Err(c.error("IN or FROM"));
+        }
+        let (mut db, name) = c.object_name()?;
+        if c.keyword("in") || c.keyword("from") {
+            db = Some(c.ident()?);
+        }
+        Statement::ShowColumns { table: (db, name) }
+    } else {
+        return Ok(None);
+    }))
+}
+
+fn create(c: &mut Cursor) -> Result<Option<Statement>> {
+    if c.keyword("database") || c.keyword("schema") {
+        let if_not_exists = c.keywords(&["if", "not", "exists"]);
+        let name = c.ident()?;
+        let (mut comment, mut location, mut properties) = (None, None, vec![]);
+        loop {
+            if c.keyword("comment") {
+                comment = Some(c.string()?);
+            } else if c.keyword("location") {
+                location = Some(c.string()?);
+            } else if c.keywords(&["with", "dbproperties"]) {
+                properties = c.string_pairs()?;
+            } else {
+                break;
+            }
+        }
+        return Ok(Some(Statement::CreateDatabase {
+            name,
+            if_not_exists,
+            comment,
+            location,
+            properties,
+        }));
+    }
+    let external = c.keyword("external");
+    if !c.keyword("table") {
+        return Ok(None);
+    }
+    let if_not_exists = c.keywords(&["if", "not", "exists"]);
+    let name = c.object_name()?;
+    if matches!(c.peek(), Some(Token::LParen)) {
+        let mut t = CreateTable {
+            name,
+            external,
+            if_not_exists,
+            columns: columns(c)?,
+            ..Default::default()
+        };
+        table_clauses(c, &mut t)?;
+        return Ok(Some(Statement::CreateTable(Box::new(t))));
+    }
+    let mut options = Vec::new();
+    if c.keyword("with") {
+        options = ctas_options(c)?;
+    }
+    c.expect_keyword("as")?;
+    Ok(Some(Statement::Ctas {
+        table: name,
+        if_not_exists,
+        options,
+        query: c.rest(),
+    }))
+}
+
+fn columns(c: &mut Cursor) -> Result<Vec<ColumnDef>> {
+    c.expect(&Token::LParen)?;
+    let mut out = Vec::new();
+    loop {
+        let name = c.ident()?;
+        let type_name = c.hive_type()?;
+        let comment = if c.keyword("comment") {
+            Some(c.string()?)
+        } else {
+            None
+        };
+        out.push(ColumnDef {
+            name,
+            type_name,
+            comment,
+        });
+        if !c.token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect(&Token::RParen)?;
+    Ok(out)
+}
+
+fn table_clauses(c: &mut Cursor, t: &mut CreateTable) -> Result<()> {
+    loop {
+        if c.keyword("comment") {
+            t.comment = Some(c.string()?);
+        } else if c.keywords(&["partitioned", "by"]) {
+            t.partitioned_by = columns(c)?;
+        } else if c.keywords(&["row", "format", "serde"]) {
+            t.serde = Some(c.string()?);
+            if c.keywords(&["with", "serdeproperties"]) {
+                t.serde_properties.extend(c.string_pairs()?);
+            }
+        } else if c.keywords(&["row", "format", "delimited"]) {
+            delimited(c, t)?;
+        } else if c.keywords(&["stored", "as", "inputformat"]) {
+            let input = c.string()?;
+            c.expect_keyword("outputformat")?;
+            t.input_output = Some((input, c.string()?));
+        } else if c.keywords(&["stored", "as"]) {
+            t.stored_as = Some(c.ident()?);
+        } else if c.keyword("location") {
+            t.location = Some(c.string()?);
+        } else if c.keyword("tblproperties") {
+            t.properties = c.string_pairs()?;
+        } else if c.at_end() {
+            return Ok(());
+        } else {
+            return Err(c.error(
+                "a table clause (PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION, TBLPROPERTIES)",
+            ));
+        }
+    }
+}
+
+fn delimited(c: &mut Cursor, t: &mut CreateTable) -> Result<()> {
+    loop {
+        let key = if c.keywords(&["fields", "terminated", "by"]) {
+            "field.delim"
+        } else if c.keywords(&["escaped", "by"]) {
+            "escape.delim"
+        } else if c.keywords(&["collection", "items", "terminated", "by"]) {
+            "collection.delim"
+        } else if c.keywords(&["map", "keys", "terminated", "by"]) {
+            "mapkey.delim"
+        } else if c.keywords(&["lines", "terminated", "by"]) {
+            "line.delim"
+        } else if c.keywords(&["null", "defined", "as"]) {
+            "serialization.null.format"
+        } else {
+            return Ok(());
+        };
+        let v = c.string()?;
+        if key == "field.delim" {
+            t.serde_properties
+                .push(("serialization.format".into(), v.clone()));
+        }
+        t.serde_properties.push((key.into(), v));
+    }
+}
+
+fn ctas_options(c: &mut Cursor) -> Result<Vec<(String, OptionValue)>> {
+    c.expect(&Token::LParen)?;
+    let mut out = Vec::new();
+    loop {
+        let key = c.ident()?;
+        c.expect(&Token::Eq)?;
+        let value = if c.keyword("array") {
+            c.expect(&Token::LBracket)?;
+            let mut items = Vec::new();
+            if !c.token(&Token::RBracket) {
+                loop {
+                    items.push(c.value()?);
+                    if !c.token(&Token::Comma) {
+                        break;
+                    }
+                }
+                c.expect(&Token::RBracket)?;
+            }
+            OptionValue::List(items)
+        } else {
+            OptionValue::Single(c.value()?)
+        };
+        out.push((key, value));
+        if !c.token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect(&Token::RParen)?;
+    Ok(out)
+}
+
+fn drop(c: &mut Cursor) -> Result<Option<Statement>> {
+    if c.keyword("database") || c.keyword("schema") {
+        let if_exists = c.keywords(&["if", "exists"]);
+        let name = c.ident()?;
+        let cascade = c.keyword("cascade");
+        if !cascade {
+            let _ = c.keyword("restrict");
+        }
+        return Ok(Some(Statement::DropDatabase {
+            name,
+            if_exists,
+            cascade,
+        }));
+    }
+    if c.keyword("table") {
+        let if_exists = c.keywords(&["if", "exists"]);
+        let table = c.object_name()?;
+        let _ = c.keyword("purge");
+        return Ok(Some(Statement::DropTable { table, if_exists }));
+    }
+    Ok(None)
+}
+
+fn spec(c: &mut Cursor) -> Result<Vec<(String, String)>> {
+    c.expect_keyword("partition")?;
+    c.expect(&Token::LParen)?;
+    let mut out = Vec::new();
+    loop {
+        let k = c.ident()?;
+        c.expect(&Token::Eq)?;
+        out.push((k, c.value()?));
+        if !c.token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect(&Token::RParen)?;
+    Ok(out)
+}
+
+fn alter(c: &mut Cursor) -> Result<Option<Statement>> {
+    let table = c.object_name()?;
+    if c.keyword("add") {
+        let if_not_exists = c.keywords(&["if", "not", "exists"]);
+        let mut parts = Vec::new();
+        while matches!(c.peek(), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("partition"))
+        {
+            let values = spec(c)?;
+            let location = if c.keyword("location") {
+                Some(c.string()?)
+            } else {
+                None
+            };
+            parts.push((values, location));
+        }
+        if parts.is_empty() {
+            return Err(c.error("PARTITION"));
+        }
+        return Ok(Some(Statement::AddPartitions {
+            table,
+            if_not_exists,
+            parts,
+        }));
+    }
+    if c.keyword("drop") {
+        let if_exists = c.keywords(&["if", "exists"]);
+        let mut parts = vec![spec(c)?];
+        while c.token(&Token::Comma) {
+            parts.push(spec(c)?);
+        }
+        let _ = c.keyword("purge");
+        return Ok(Some(Statement::DropPartitions {
+            table,
+            if_exists,
+            parts,
+        }));
+    }
+    Err(Error::Unsupported(
+        "ALTER TABLE other than ADD/DROP PARTITION".into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,194 @@
+use super::*;
+
+fn ok(sql: &str) -> Statement {
+    parse(sql)
+        .unwrap()
+        .unwrap_or_else(|| panic!("not recognised: {sql}"))
+}
+
+#[test]
+fn hands_ordinary_sql_to_datafusion() {
+    for sql in [
+        "select 1",
+        "SHOW search_path",
+        "explain select 1",
+        "set x = 1",
+        "create view v as select 1",
+    ] {
+        assert_eq!(parse(sql).unwrap(), None, "{sql}");
+    }
+}
+
+#[test]
+fn parses_show_and_describe() {
+    assert_eq!(
+        ok("SHOW SCHEMAS LIKE 'sa*'"),
+        Statement::ShowDatabases {
+            like: Some("sa*".into())
+        }
+    );
+    assert_eq!(
+        ok("show tables in Sales 'o*'"),
+        Statement::ShowTables {
+            db: Some("sales".into()),
+            like: Some("o*".into())
+        }
+    );
+    assert_eq!(
+        ok("SHOW PARTITIONS sales.orders;"),
+        Statement::ShowPartitions {
+            table: (Some("sales".into()), "orders".into())
+        }
+    );
+    assert_eq!(
+        ok("show columns in orders from sales"),
+        Statement::ShowColumns {
+            table: (Some("sales".into()), "orders".into())
+        }
+    );
+    assert_eq!(
+        ok("SHOW TBLPROPERTIES t ('numRows')"),
+        Statement::ShowTblProperties {
+            table: (None, "t".into()),
+            key: Some("numRows".into())
+        }
+    );
+    assert_eq!(
+        ok("describe formatted \"Odd\""),
+        Statement::Describe {
+            table: (None, "Odd".into()),
+            formatted: true
+        }
+    );
+}
+
+#[test]
+fn parses_hive_create_external_table() {
+    let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS sales.orders (
+        id bigint COMMENT 'key', amount decimal(10, 2), tags array<struct<k:string,v:map<string,int>>>)
+      PARTITIONED BY (dt string, hr int)
+      ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' ESCAPED BY '\\\\'
+      STORED AS TEXTFILE
+      LOCATION 's3://bucket/orders/'
+      TBLPROPERTIES ('skip.header.line.count'='1')";
+    let Statement::CreateTable(t) = ok(sql) else {
+        panic!()
+    };
+    assert!(t.external && t.if_not_exists);
+    assert_eq!(t.name, (Some("sales".into()), "orders".into()));
+    let types: Vec<_> = t.columns.iter().map(|c| c.type_name.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "bigint",
+            "decimal(10,2)",
+            "array<struct<k:string,v:map<string,int>>>"
+        ]
+    );
+    assert_eq!(t.columns[0].comment.as_deref(), Some("key"));
+    assert_eq!(t.partitioned_by.len(), 2);
+    assert!(t
+        .serde_properties
+        .contains(&("field.delim".into(), ",".into())));
+    assert_eq!(t.stored_as.as_deref(), Some("textfile"));
+    assert_eq!(t.location.as_deref(), Some("s3://bucket/orders/"));
+    assert_eq!(
+        t.properties,
+        vec![("skip.header.line.count".into(), "1".into())]
+    );
+}
+
+#[test]
+fn parses_serde_and_partition_ddl() {
+    let Statement::CreateTable(t) = ok("create external table t (a string) row format serde 'org.apache.hadoop.hive.serde2.OpenCSVSerde' with serdeproperties ('separatorChar'=';') location '/x'") else { panic!() };
+    assert_eq!(
+        t.serde.as_deref(),
+        Some("org.apache.hadoop.hive.serde2.OpenCSVSerde")
+    );
+    assert_eq!(
+        t.serde_properties,
+        vec![("separatorChar".into(), ";".into())]
+    );
+    let add = ok("ALTER TABLE t ADD IF NOT EXISTS PARTITION (dt='2024-01-01', hr=3) LOCATION '/d/1' PARTITION (dt='2024-01-02', hr=4)");
+    let Statement::AddPartitions {
+        if_not_exists,
+        parts,
+        ..
+    } = add
+    else {
+        panic!()
+    };
+    assert!(if_not_exists);
+    assert_eq!(
+        parts[0].0,
+        vec![
+            ("dt".into(), "2024-01-01".into()),
+            ("hr".into(), "3".into())
+        ]
+    );
+    assert_eq!(parts[0].1.as_deref(), Some("/d/1"));
+    assert_eq!(parts[1].1, None);
+    let drop = ok("alter table t drop if exists partition (dt='a'), partition (dt='b')");
+    assert!(
+        matches!(drop, Statement::DropPartitions { if_exists: true, ref parts, .. } if parts.len() == 2)
+    );
+    assert_eq!(
+        ok("MSCK REPAIR TABLE db.t SYNC PARTITIONS"),
+        Statement::Msck {
+            table: (Some("db".into()), "t".into()),
+            mode: MsckMode::Sync
+        }
+    );
+    assert_eq!(
+        ok("msck repair table t"),
+        Statement::Msck {
+            table: (None, "t".into()),
+            mode: MsckMode::Add
+        }
+    );
+}
+
+#[test]
+fn parses_ctas_and_insert() {
+    let s = ok("CREATE TABLE db.t WITH (format = 'PARQUET', partitioned_by = ARRAY['dt'], external_location='/o') AS SELECT a, dt FROM src WHERE a > 1");
+    let Statement::Ctas {
+        table,
+        options,
+        query,
+        ..
+    } = s
+    else {
+        panic!()
+    };
+    assert_eq!(table, (Some("db".into()), "t".into()));
+    assert_eq!(
+        options[1],
+        (
+            "partitioned_by".into(),
+            OptionValue::List(vec!["dt".into()])
+        )
+    );
+    assert_eq!(query, "SELECT a, dt FROM src WHERE a > 1");
+    let s = ok("insert into db.t select * from x;");
+    assert_eq!(
+        s,
+        Statement::Insert {
+            table: (Some("db".into()), "t".into()),
+            query: "select * from x".into()
+        }
+    );
+    assert!(ok("create database if not exists d location '/w/d'").writes());
+}
+
+#[test]
+fn reports_syntax_errors() {
+    for sql in [
+        "show partitions",
+        "create external table t (a) location '/x'",
+        "alter table t add",
+        "create table t with (format='x') select 1",
+        "drop table t t2",
+    ] {
+        assert!(matches!(parse(sql), Err(Error::Syntax(_))), "{sql}");
+    }
+}

@@ -1,0 +1,231 @@
+//! CTAS and INSERT INTO: run a query, write Parquet into Hive-style `k=v` folders under the
+//! table's location, then register the new partitions so other engines see them at once.
+
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::UInt64Type;
+use datafusion::common::config::TableParquetOptions;
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::prelude::{cast, col, DataFrame};
+use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
+
+use super::ddl::{repair, storage_classes};
+use super::parse::{MsckMode, Name, OptionValue};
+use super::{Env, Output};
+use crate::error::{Error, Result};
+use crate::format::TableFormat;
+use crate::hive_types::{to_arrow, to_hive};
+use crate::storage::Location;
+
+struct CtasOptions {
+    partitioned_by: Vec<String>,
+    location: Option<String>,
+    compression: Option<String>,
+}
+
+fn ctas_options(options: Vec<(String, OptionValue)>) -> Result<CtasOptions> {
+    let mut out = CtasOptions {
+        partitioned_by: vec![],
+        location: None,
+        compression: None,
+    };
+    for (key, value) in options {
+        match (key.as_str(), value) {
+            ("format", OptionValue::Single(f)) if f.eq_ignore_ascii_case("parquet") => {}
+            ("format", OptionValue::Single(f)) => {
+                return Err(Error::Unsupported(format!(
+                    "CTAS with format {f}; use PARQUET"
+                )))
+            }
+            ("partitioned_by", OptionValue::List(cols)) => {
+                out.partitioned_by = cols.into_iter().map(|c| c.to_lowercase()).collect()
+            }
+            ("external_location", OptionValue::Single(l)) => out.location = Some(l),
+            ("write_compression" | "parquet_compression", OptionValue::Single(c)) => {
+                out.compression = Some(c.to_lowercase())
+            }
+            (other, _) => {
+                return Err(Error::InvalidInput(format!(
+                    "unknown or malformed CTAS option {other}"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn database_location(env: &Env<'_>, db: &str) -> Result<String> {
+    Ok(env.catalog.get_database(db).await?.location)
+}
+
+pub(super) async fn ctas(
+    env: &Env<'_>,
+    name: &Name,
+    if_not_exists: bool,
+    options: Vec<(String, OptionValue)>,
+    query: &str,
+) -> Result<Output> {
+    let db = env.db_of(name);
+    env.user.check(&db, true)?;
+    let opts = ctas_options(options)?;
+    if if_not_exists && env.catalog.get_table(&db, &name.1).await.is_ok() {
+        return Ok(Output::Done("SELECT 0".into()));
+    }
+    let df = env.ctx.sql(query).await?;
+    let schema = df.schema().as_arrow().clone();
+    let mut columns = Vec::new();
+    let mut keys = Vec::new();
+    for field in schema.fields() {
+        let c = Column {
+            name: field.name().to_lowercase(),
+            type_name: to_hive(field.data_type())?,
+            comment: None,
+        };
+        if opts.partitioned_by.contains(&c.name) {
+            keys.push(c);
+        } else {
+            columns.push(c);
+        }
+    }
+    if keys.len() != opts.partitioned_by.len() {
+        return Err(Error::InvalidInput(
+            "every partitioned_by column must be selected".into(),
+        ));
+    }
+    keys.sort_by_key(|k| opts.partitioned_by.iter().position(|p| *p == k.name));
+    let external = opts.location.is_some();
+    let location = match opts.location {
+        Some(l) => l.trim_end_matches('/').to_string(),
+        None => format!(
+            "{}/{}",
+            database_location(env, &db).await?.trim_end_matches('/'),
+            name.1
+        ),
+    };
+    Location::parse(&location)?;
+    let (serde, input, output) = storage_classes("parquet")?;
+    let mut parameters = std::collections::BTreeMap::new();
+    if external {
+        parameters.insert("EXTERNAL".to_string(), "TRUE".to_string());
+    }
+    let table = Table {
+        db_name: db.clone(),
+        name: name.1.clone(),
+        owner: Some(env.user.name.clone()),
+        sd: StorageDescriptor {
+            columns,
+            location: Some(location),
+            input_format: Some(input.into()),
+            output_format: Some(output.into()),
+            num_buckets: -1,
+            serde: SerDe {
+                serialization_lib: Some(serde.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        partition_keys: keys,
+        parameters,
+        table_type: if external {
+            table_type::EXTERNAL
+        } else {
+            table_type::MANAGED
+        }
+        .to_string(),
+        ..Default::default()
+    };
+    env.catalog.create_table(table.clone()).await?;
+    env.cache.invalidate(&db);
+    match write_rows(env, &table, df, opts.compression).await {
+        Ok(n) => Ok(Output::Done(format!("SELECT {n}"))),
+        Err(e) => {
+            if let Err(undo) = env.catalog.drop_table(&db, &name.1, false).await {
+                tracing::warn!(error = %undo, "could not remove the table of a failed CTAS");
+            }
+            Err(e)
+        }
+    }
+}
+
+pub(super) async fn insert(env: &Env<'_>, name: &Name, query: &str) -> Result<Output> {
+    let table = env.table(name, true).await?;
+    if TableFormat::of(&table)? != TableFormat::Parquet {
+        return Err(Error::Unsupported(
+            "INSERT INTO tables not stored as Parquet".into(),
+        ));
+    }
+    let df = env.ctx.sql(query).await?;
+    let n = write_rows(env, &table, df, None).await?;
+    Ok(Output::Done(format!("INSERT 0 {n}")))
+}
+
+/// Casts the query's columns, by position, to the table's columns (data then partition).
+fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
+    let targets: Vec<&Column> = table
+        .sd
+        .columns
+        .iter()
+        .chain(&table.partition_keys)
+        .collect();
+    let fields = df.schema().fields().clone();
+    if fields.len() != targets.len() {
+        return Err(Error::InvalidInput(format!(
+            "the query returns {} columns but {}.{} has {}",
+            fields.len(),
+            table.db_name,
+            table.name,
+            targets.len()
+        )));
+    }
+    let exprs = fields
+        .iter()
+        .zip(targets)
+        .map(|(f, t)| {
+            Ok(cast(
+                col(datafusion::common::Column::new_unqualified(f.name())),
+                to_arrow(&t.type_name)?,
+            )
+            .alias(&t.name))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(df.select(exprs)?)
+}
+
+async fn write_rows(
+    env: &Env<'_>,
+    table: &Table,
+    df: DataFrame,
+    compression: Option<String>,
+) -> Result<u64> {
+    let df = conform(table, df)?;
+    let loc = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
+    let keys: Vec<String> = table
+        .partition_keys
+        .iter()
+        .map(|k| k.name.clone())
+        .collect();
+    let mut parquet = TableParquetOptions::default();
+    if let Some(c) = compression {
+        parquet.global.compression = Some(if c == "none" {
+            "uncompressed".into()
+        } else {
+            c
+        });
+    }
+    let options = DataFrameWriteOptions::new().with_partition_by(keys.clone());
+    let batches = df
+        .write_parquet(&loc.dir_url(), options, Some(parquet))
+        .await?;
+    if !keys.is_empty() {
+        repair(env, table, MsckMode::Add).await?;
+    }
+    Ok(count(&batches))
+}
+
+fn count(batches: &[RecordBatch]) -> u64 {
+    batches
+        .iter()
+        .filter_map(|b| b.column_by_name("count"))
+        .filter_map(|c| c.as_primitive_opt::<UInt64Type>())
+        .map(|a| a.iter().flatten().sum::<u64>())
+        .sum()
+}

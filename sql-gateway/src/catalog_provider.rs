@@ -1,0 +1,214 @@
+//! The catalog as DataFusion sees it: one schema per catalog database. Tables are fetched
+//! from the catalog when a query names them (per query, behind a short-lived cache), never
+//! all at once. Listings needed by synchronous DataFusion calls (`information_schema`,
+//! `pg_catalog`) are cached the same way.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use datafusion::catalog::{CatalogProvider, SchemaProvider};
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::{DataFusionError, Result as DfResult};
+use metastore::Catalog;
+use parking_lot::{Mutex, RwLock};
+
+use crate::error::Error;
+use crate::table::HiveTable;
+
+/// The DataFusion catalog name the gateway registers the Hive catalog under.
+pub const CATALOG_NAME: &str = "lakehive";
+
+/// A value with the time it was fetched.
+#[derive(Debug)]
+struct Timed<T> {
+    at: Instant,
+    value: T,
+}
+
+/// `(database, table)`.
+type TableKey = (String, String);
+
+/// Caches shared by every session: what a query resolved stays valid for `ttl`.
+#[derive(Debug)]
+pub(crate) struct MetaCache {
+    ttl: Duration,
+    databases: Mutex<Option<Timed<Vec<String>>>>,
+    tables: Mutex<HashMap<String, Timed<Vec<String>>>>,
+    providers: Mutex<HashMap<TableKey, Timed<Arc<HiveTable>>>>,
+}
+
+impl MetaCache {
+    /// An empty cache whose entries live `ttl`.
+    pub(crate) fn new(ttl: Duration) -> Self {
+        MetaCache {
+            ttl,
+            databases: Mutex::new(None),
+            tables: Mutex::new(HashMap::new()),
+            providers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn fresh(&self, at: Instant) -> bool {
+        at.elapsed() < self.ttl
+    }
+
+    /// Forgets what is cached about a database (after DDL through the gateway).
+    pub(crate) fn invalidate(&self, db: &str) {
+        *self.databases.lock() = None;
+        self.tables.lock().remove(db);
+        self.providers.lock().retain(|(d, _), _| d != db);
+    }
+}
+
+/// Runs a catalog call from a synchronous DataFusion callback.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(fut))
+}
+
+/// The Hive catalog as a DataFusion catalog.
+#[derive(Debug)]
+pub(crate) struct HiveCatalogProvider {
+    catalog: Arc<dyn Catalog>,
+    cache: Arc<MetaCache>,
+    /// Schemas that are not catalog databases (`pg_catalog`).
+    extra: RwLock<HashMap<String, Arc<dyn SchemaProvider>>>,
+}
+
+impl HiveCatalogProvider {
+    /// A provider over `catalog`.
+    pub(crate) fn new(catalog: Arc<dyn Catalog>, cache: Arc<MetaCache>) -> Self {
+        HiveCatalogProvider {
+            catalog,
+            cache,
+            extra: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn databases(&self) -> Vec<String> {
+        if let Some(t) = self.cache.databases.lock().as_ref() {
+            if self.cache.fresh(t.at) {
+                return t.value.clone();
+            }
+        }
+        match block_on(self.catalog.list_databases(None)) {
+            Ok(names) => {
+                *self.cache.databases.lock() = Some(Timed {
+                    at: Instant::now(),
+                    value: names.clone(),
+                });
+                names
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "listing databases failed");
+                vec![]
+            }
+        }
+    }
+}
+
+impl CatalogProvider for HiveCatalogProvider {
+    fn schema_names(&self) -> Vec<String> {
+        let mut names = self.databases();
+        names.extend(self.extra.read().keys().cloned());
+        names
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if let Some(s) = self.extra.read().get(name) {
+            return Some(Arc::clone(s));
+        }
+        let name = name.to_lowercase();
+        if !self.databases().contains(&name) {
+            return None;
+        }
+        Some(Arc::new(HiveSchemaProvider {
+            catalog: Arc::clone(&self.catalog),
+            cache: Arc::clone(&self.cache),
+            db: name,
+        }))
+    }
+
+    fn register_schema(
+        &self,
+        name: &str,
+        schema: Arc<dyn SchemaProvider>,
+    ) -> DfResult<Option<Arc<dyn SchemaProvider>>> {
+        Ok(self.extra.write().insert(name.to_string(), schema))
+    }
+}
+
+/// One catalog database as a DataFusion schema.
+#[derive(Debug)]
+pub(crate) struct HiveSchemaProvider {
+    catalog: Arc<dyn Catalog>,
+    cache: Arc<MetaCache>,
+    db: String,
+}
+
+impl HiveSchemaProvider {
+    async fn load(&self, name: &str) -> DfResult<Option<Arc<HiveTable>>> {
+        let key = (self.db.clone(), name.to_lowercase());
+        if let Some(t) = self.cache.providers.lock().get(&key) {
+            if self.cache.fresh(t.at) {
+                return Ok(Some(Arc::clone(&t.value)));
+            }
+        }
+        let table = match self.catalog.get_table(&key.0, &key.1).await {
+            Ok(t) => t,
+            Err(metastore::Error::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(DataFusionError::External(Box::new(Error::from(e)))),
+        };
+        let provider = Arc::new(HiveTable::try_new(Arc::clone(&self.catalog), table)?);
+        self.cache.providers.lock().insert(
+            key,
+            Timed {
+                at: Instant::now(),
+                value: Arc::clone(&provider),
+            },
+        );
+        Ok(Some(provider))
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for HiveSchemaProvider {
+    fn table_names(&self) -> Vec<String> {
+        if let Some(t) = self.cache.tables.lock().get(&self.db) {
+            if self.cache.fresh(t.at) {
+                return t.value.clone();
+            }
+        }
+        match block_on(self.catalog.list_tables(&self.db, None, None)) {
+            Ok(names) => {
+                self.cache.tables.lock().insert(
+                    self.db.clone(),
+                    Timed {
+                        at: Instant::now(),
+                        value: names.clone(),
+                    },
+                );
+                names
+            }
+            Err(e) => {
+                tracing::warn!(db = %self.db, error = %e, "listing tables failed");
+                vec![]
+            }
+        }
+    }
+
+    async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
+        Ok(self.load(name).await?.map(|t| t as Arc<dyn TableProvider>))
+    }
+
+    async fn table_type(&self, name: &str) -> DfResult<Option<TableType>> {
+        Ok(self.table_exist(name).then_some(TableType::Base))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        self.table_names().contains(&name)
+    }
+}

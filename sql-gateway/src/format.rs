@@ -1,0 +1,260 @@
+//! Which DataFusion file format reads a Hive table: from its SerDe, input format and
+//! parameters (CSV delimiter, quote, header lines).
+
+use std::sync::Arc;
+
+use datafusion::common::config::CsvOptions;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::json::JsonFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::file_format::FileFormat;
+use metastore::model::Table;
+
+use crate::error::{Error, Result};
+
+/// The storage format of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum TableFormat {
+    /// Apache Parquet.
+    Parquet,
+    /// Apache ORC.
+    Orc,
+    /// Newline-delimited JSON.
+    Json,
+    /// Delimited text.
+    Text(TextOptions),
+}
+
+/// How delimited text is split.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TextOptions {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// Quote character, if fields may be quoted (OpenCSVSerde).
+    pub quote: Option<u8>,
+    /// Escape character.
+    pub escape: Option<u8>,
+    /// Whether the first line of each file is a header to skip.
+    pub header: bool,
+}
+
+const LAZY_SIMPLE_DEFAULT_DELIM: u8 = 0x01;
+
+impl TableFormat {
+    /// The format of a catalog table.
+    pub(crate) fn of(table: &Table) -> Result<TableFormat> {
+        let serde = table.sd.serde.serialization_lib.as_deref().unwrap_or("");
+        let input = table.sd.input_format.as_deref().unwrap_or("");
+        let both = format!("{serde} {input}").to_ascii_lowercase();
+        if both.contains("parquet") {
+            return Ok(TableFormat::Parquet);
+        }
+        if both.contains("orc") {
+            return Ok(TableFormat::Orc);
+        }
+        if both.contains("json") {
+            return Ok(TableFormat::Json);
+        }
+        if both.contains("opencsvserde")
+            || both.contains("lazysimpleserde")
+            || both.contains("textinputformat")
+            || both.trim().is_empty()
+        {
+            return Ok(TableFormat::Text(text_options(
+                table,
+                both.contains("opencsvserde"),
+            )?));
+        }
+        Err(Error::Unsupported(format!(
+            "reading tables stored with SerDe {serde:?} / input format {input:?}"
+        )))
+    }
+
+    /// A DataFusion file format for files with this compression.
+    pub(crate) fn file_format(&self, compression: FileCompressionType) -> Arc<dyn FileFormat> {
+        match self {
+            TableFormat::Parquet => Arc::new(ParquetFormat::default()),
+            TableFormat::Orc => Arc::new(datafusion_orc::OrcFormat),
+            TableFormat::Json => {
+                Arc::new(JsonFormat::default().with_file_compression_type(compression))
+            }
+            TableFormat::Text(t) => {
+                let options = CsvOptions {
+                    has_header: Some(t.header),
+                    delimiter: t.delimiter,
+                    quote: t.quote.unwrap_or(0),
+                    escape: t.escape,
+                    null_regex: Some("^\\\\N$".to_string()),
+                    ..CsvOptions::default()
+                };
+                Arc::new(
+                    CsvFormat::default()
+                        .with_options(options)
+                        .with_file_compression_type(compression),
+                )
+            }
+        }
+    }
+
+    /// Whether files of this format may be compressed as a whole (text formats).
+    pub(crate) fn is_text(&self) -> bool {
+        matches!(self, TableFormat::Json | TableFormat::Text(_))
+    }
+}
+
+/// The compression of a text file, from its extension.
+pub(crate) fn compression_of(path: &str) -> FileCompressionType {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".gz") {
+        FileCompressionType::GZIP
+    } else if lower.ends_with(".bz2") {
+        FileCompressionType::BZIP2
+    } else if lower.ends_with(".zst") || lower.ends_with(".zstd") {
+        FileCompressionType::ZSTD
+    } else if lower.ends_with(".xz") {
+        FileCompressionType::XZ
+    } else {
+        FileCompressionType::UNCOMPRESSED
+    }
+}
+
+fn single_byte(name: &str, value: &str) -> Result<u8> {
+    let bytes = unescape(value);
+    match bytes.as_slice() {
+        [b] => Ok(*b),
+        _ => Err(Error::InvalidInput(format!(
+            "{name} must be a single character, not {value:?}"
+        ))),
+    }
+}
+
+/// Hive writes delimiters as characters, `\t`-style escapes or decimal codes (`1`).
+fn unescape(value: &str) -> Vec<u8> {
+    match value {
+        "\\t" => vec![b'\t'],
+        "\\n" => vec![b'\n'],
+        "\\001" | "\\u0001" => vec![1],
+        v if v.len() > 1 && v.bytes().all(|b| b.is_ascii_digit()) => v
+            .parse::<u8>()
+            .map(|b| vec![b])
+            .unwrap_or_else(|_| v.as_bytes().to_vec()),
+        v => v.as_bytes().to_vec(),
+    }
+}
+
+fn text_options(table: &Table, open_csv: bool) -> Result<TextOptions> {
+    let p = &table.sd.serde.parameters;
+    let header = table
+        .parameters
+        .get("skip.header.line.count")
+        .map(|v| v.trim())
+        .is_some_and(|v| v != "0");
+    if open_csv {
+        let delimiter = match p.get("separatorChar") {
+            Some(v) => single_byte("separatorChar", v)?,
+            None => b',',
+        };
+        let quote = match p.get("quoteChar") {
+            Some(v) => single_byte("quoteChar", v)?,
+            None => b'"',
+        };
+        let escape = match p.get("escapeChar") {
+            Some(v) => single_byte("escapeChar", v)?,
+            None => b'\\',
+        };
+        return Ok(TextOptions {
+            delimiter,
+            quote: Some(quote),
+            escape: Some(escape),
+            header,
+        });
+    }
+    let delimiter = match p
+        .get("field.delim")
+        .or_else(|| p.get("serialization.format"))
+    {
+        Some(v) => single_byte("field.delim", v)?,
+        None => LAZY_SIMPLE_DEFAULT_DELIM,
+    };
+    let escape = p
+        .get("escape.delim")
+        .map(|v| single_byte("escape.delim", v))
+        .transpose()?;
+    Ok(TextOptions {
+        delimiter,
+        quote: None,
+        escape,
+        header,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(serde: &str, params: &[(&str, &str)]) -> Table {
+        let mut t = Table::default();
+        t.sd.serde.serialization_lib = Some(serde.into());
+        for (k, v) in params {
+            t.sd.serde.parameters.insert((*k).into(), (*v).into());
+        }
+        t
+    }
+
+    #[test]
+    fn recognises_formats_from_the_serde() {
+        let pq = table(
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+            &[],
+        );
+        assert_eq!(TableFormat::of(&pq).unwrap(), TableFormat::Parquet);
+        let orc = table("org.apache.hadoop.hive.ql.io.orc.OrcSerde", &[]);
+        assert_eq!(TableFormat::of(&orc).unwrap(), TableFormat::Orc);
+        let json = table("org.openx.data.jsonserde.JsonSerDe", &[]);
+        assert_eq!(TableFormat::of(&json).unwrap(), TableFormat::Json);
+        let avro = table("org.apache.hadoop.hive.serde2.avro.AvroSerDe", &[]);
+        assert!(matches!(TableFormat::of(&avro), Err(Error::Unsupported(_))));
+    }
+
+    #[test]
+    fn reads_text_serde_parameters() {
+        let mut csv = table(
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            &[("field.delim", ",")],
+        );
+        csv.parameters
+            .insert("skip.header.line.count".into(), "1".into());
+        let TableFormat::Text(o) = TableFormat::of(&csv).unwrap() else {
+            panic!()
+        };
+        assert_eq!((o.delimiter, o.quote, o.header), (b',', None, true));
+        let tsv = table(
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            &[("field.delim", "\\t")],
+        );
+        let TableFormat::Text(o) = TableFormat::of(&tsv).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.delimiter, b'\t');
+        let plain = table("org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe", &[]);
+        let TableFormat::Text(o) = TableFormat::of(&plain).unwrap() else {
+            panic!()
+        };
+        assert_eq!(o.delimiter, 1);
+        let open = table(
+            "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+            &[("separatorChar", ";")],
+        );
+        let TableFormat::Text(o) = TableFormat::of(&open).unwrap() else {
+            panic!()
+        };
+        assert_eq!((o.delimiter, o.quote), (b';', Some(b'"')));
+        let bad = table(
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            &[("field.delim", "ab")],
+        );
+        assert!(TableFormat::of(&bad).is_err());
+        assert_eq!(compression_of("x/part-0.csv.gz"), FileCompressionType::GZIP);
+    }
+}

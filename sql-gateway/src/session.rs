@@ -1,0 +1,315 @@
+//! One pgwire session: statements the gateway owns (Hive DDL, SHOW, DESCRIBE, MSCK, CTAS,
+//! INSERT) run against the catalog; everything else goes to DataFusion through
+//! `datafusion-postgres`, whose handlers also provide `pg_catalog`, SET/SHOW, transactions
+//! and cursors. Each session has its own DataFusion context (settings), sharing the catalog,
+//! caches and object stores.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser as SqlParser;
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion_postgres::arrow_pg::datatypes::{arrow_schema_to_pg_fields, df};
+use datafusion_postgres::pgwire::api::portal::{Format, Portal};
+use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::results::{FieldInfo, Response, Tag};
+use datafusion_postgres::pgwire::api::stmt::QueryParser;
+use datafusion_postgres::pgwire::api::store::PortalStore;
+use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
+use datafusion_postgres::pgwire::types::format::FormatOptions;
+use datafusion_postgres::{DfSessionService, Parser};
+use futures::Sink;
+
+use crate::athena::{self, Output};
+use crate::error::{Error, Result};
+use crate::users::User;
+use crate::Shared;
+
+/// The statement type `datafusion-postgres` keeps in portals: the SQL and, for DataFusion
+/// statements, the parsed statement and its plan.
+type DfStatement = (
+    String,
+    Option<(
+        datafusion::sql::sqlparser::ast::Statement,
+        datafusion::logical_expr::LogicalPlan,
+    )>,
+);
+
+/// A connection's query handlers.
+pub(crate) struct Session {
+    shared: Arc<Shared>,
+    ctx: Arc<SessionContext>,
+    df: Arc<DfSessionService>,
+    parser: Arc<SessionParser>,
+}
+
+impl Session {
+    /// A session with its own context derived from the shared base context.
+    pub(crate) fn new(shared: Arc<Shared>) -> Session {
+        let ctx = Arc::new(SessionContext::new_with_state(shared.base.state()));
+        let df = Arc::new(DfSessionService::new(Arc::clone(&ctx)));
+        let parser = Arc::new(SessionParser {
+            shared: Arc::clone(&shared),
+            ctx: Arc::clone(&ctx),
+            inner: <DfSessionService as ExtendedQueryHandler>::query_parser(&df),
+        });
+        Session {
+            shared,
+            ctx,
+            df,
+            parser,
+        }
+    }
+
+    fn user<C: ClientInfo + ?Sized>(&self, client: &C) -> User {
+        let name = client.metadata().get("user").cloned().unwrap_or_default();
+        self.shared.users.session_user(&name)
+    }
+
+    async fn run_own<C: ClientInfo + ?Sized>(
+        &self,
+        client: &C,
+        stmt: athena::Statement,
+        format: &Format,
+    ) -> Result<Response> {
+        let user = self.user(client);
+        let env = athena::Env {
+            catalog: &self.shared.catalog,
+            ctx: &self.ctx,
+            cache: &self.shared.cache,
+            user: &user,
+        };
+        match athena::run(&env, stmt).await? {
+            Output::Rows(batch) => {
+                let frame = self.ctx.read_batch(batch)?;
+                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+                let resp = df::encode_dataframe(frame, format, Some(options))
+                    .await
+                    .map_err(|e| Error::InvalidInput(e.to_string()))?;
+                Ok(Response::Query(resp))
+            }
+            Output::Done(tag) => Ok(Response::Execution(command_tag(&tag))),
+        }
+    }
+}
+
+/// `INSERT 0 5` / `SELECT 3` / `CREATE TABLE` as a pgwire tag.
+fn command_tag(text: &str) -> Tag {
+    let words: Vec<&str> = text.split(' ').collect();
+    match words.as_slice() {
+        ["INSERT", oid, n] => Tag::new("INSERT")
+            .with_oid(oid.parse().unwrap_or(0))
+            .with_rows(n.parse().unwrap_or(0)),
+        [.., n] if n.parse::<usize>().is_ok() => {
+            Tag::new(&words[..words.len() - 1].join(" ")).with_rows(n.parse().unwrap_or(0))
+        }
+        _ => Tag::new(text),
+    }
+}
+
+/// Splits a simple-query string into statements on top-level semicolons.
+fn split_statements(sql: &str) -> Result<Vec<String>> {
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize()?;
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for t in tokens {
+        if t == Token::SemiColon {
+            if !current.trim().is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            current.clear();
+        } else {
+            current.push_str(&t.to_string());
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    Ok(out)
+}
+
+fn default_db(ctx: &SessionContext) -> String {
+    ctx.state()
+        .config()
+        .options()
+        .catalog
+        .default_schema
+        .clone()
+}
+
+/// Checks a DataFusion statement against the user's rights; unparsable SQL passes through
+/// so DataFusion reports the syntax error.
+fn check_df_statement(user: &User, ctx: &SessionContext, sql: &str) -> Result<()> {
+    if user.databases.is_none() && !user.read_only {
+        return Ok(());
+    }
+    let Ok(stmts) = SqlParser::parse_sql(&PostgreSqlDialect {}, sql) else {
+        return Ok(());
+    };
+    let db = default_db(ctx);
+    stmts.iter().try_for_each(|s| user.check_statement(s, &db))
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Session {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statements = match split_statements(query) {
+            Ok(s) => s,
+            Err(e) => return Err(e.to_wire()),
+        };
+        if statements.is_empty() {
+            return Ok(vec![Response::EmptyQuery]);
+        }
+        let mut responses = Vec::with_capacity(statements.len());
+        for sql in statements {
+            let result = match athena::parse(&sql) {
+                Ok(Some(stmt)) => self
+                    .run_own(client, stmt, &Format::UnifiedText)
+                    .await
+                    .map(|r| vec![r])
+                    .map_err(|e| e.to_wire()),
+                Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
+                    Ok(()) => SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await,
+                    Err(e) => Err(e.to_wire()),
+                },
+                Err(e) => Err(e.to_wire()),
+            };
+            match result {
+                Ok(r) => responses.extend(r),
+                Err(mut e) => {
+                    crate::error::rewrite_wire_error(&mut e);
+                    if responses.is_empty() {
+                        return Err(e);
+                    }
+                    responses.push(Response::Error(Box::new(e.into())));
+                    break;
+                }
+            }
+        }
+        Ok(responses)
+    }
+}
+
+/// Parses extended-protocol statements: the gateway's own become a portal without a plan
+/// (their result columns are known up front); the rest are planned by DataFusion.
+pub(crate) struct SessionParser {
+    shared: Arc<Shared>,
+    ctx: Arc<SessionContext>,
+    inner: Arc<Parser>,
+}
+
+#[async_trait]
+impl QueryParser for SessionParser {
+    type Statement = DfStatement;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        match athena::parse(sql) {
+            Ok(Some(_)) => return Ok(Some((sql.to_string(), None))),
+            Ok(None) => {}
+            Err(e) => return Err(e.to_wire()),
+        }
+        let name = client.metadata().get("user").cloned().unwrap_or_default();
+        let user = self.shared.users.session_user(&name);
+        check_df_statement(&user, &self.ctx, sql).map_err(|e| e.to_wire())?;
+        self.inner.parse_sql(client, sql, types).await
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        if stmt.1.is_none() {
+            return Ok(vec![]);
+        }
+        self.inner.get_parameter_types(stmt)
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        if stmt.1.is_none() {
+            if let Ok(Some(own)) = athena::parse(&stmt.0) {
+                let schema = athena::result_schema(&own);
+                return arrow_schema_to_pg_fields(
+                    &schema,
+                    format.unwrap_or(&Format::UnifiedText),
+                    None,
+                );
+            }
+        }
+        self.inner.get_result_schema(stmt, format)
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Session {
+    type Statement = DfStatement;
+    type QueryParser = SessionParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        Arc::clone(&self.parser)
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let stmt = &portal.statement.statement;
+        if stmt.1.is_none() {
+            if let Ok(Some(own)) = athena::parse(&stmt.0) {
+                return self
+                    .run_own(client, own, &portal.result_column_format)
+                    .await
+                    .map_err(|e| e.to_wire());
+            }
+        }
+        ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_top_level_semicolons_only() {
+        let parts = split_statements("select ';'; show tables;; select 2").unwrap();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].trim(), "select ';'");
+        assert!(split_statements("  ; ").unwrap().is_empty());
+    }
+
+    #[test]
+    fn builds_command_tags() {
+        use datafusion_postgres::pgwire::messages::response::CommandComplete;
+        let tag = |t: &str| CommandComplete::from(command_tag(t)).tag;
+        assert_eq!(tag("INSERT 0 5"), "INSERT 0 5");
+        assert_eq!(tag("SELECT 3"), "SELECT 3");
+        assert_eq!(tag("CREATE TABLE"), "CREATE TABLE");
+    }
+}

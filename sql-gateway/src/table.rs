@@ -1,0 +1,350 @@
+//! `HiveTable`: a DataFusion table over a cataloged Hive table. Partitions come from the
+//! catalog, narrowed by its partition filter and then filtered exactly in memory; only the
+//! surviving partitions' folders are listed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::common::stats::Precision;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema, Statistics};
+use datafusion::datasource::listing::{helpers::expr_applicable_for_cols, PartitionedFile};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::logical_expr::utils::conjunction;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_expr::create_physical_expr;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::scalar::ScalarValue;
+use futures::{StreamExt, TryStreamExt};
+use metastore::model::{Partition, PartitionQuery, Table};
+use metastore::partname::DEFAULT_PARTITION;
+use metastore::Catalog;
+use object_store::ObjectStore;
+
+use crate::error::{Error, Result};
+use crate::format::{compression_of, TableFormat};
+use crate::hive_filter::to_hive_filter;
+use crate::hive_types::to_arrow;
+use crate::storage::Location;
+
+const LIST_CONCURRENCY: usize = 64;
+
+/// A cataloged table as a DataFusion table.
+#[derive(Debug)]
+pub(crate) struct HiveTable {
+    catalog: Arc<dyn Catalog>,
+    table: Table,
+    format: TableFormat,
+    location: Location,
+    schema: SchemaRef,
+    file_schema: SchemaRef,
+    part_fields: Vec<FieldRef>,
+}
+
+impl HiveTable {
+    /// Wraps a catalog table; fails on types, formats or locations it cannot read.
+    pub(crate) fn try_new(catalog: Arc<dyn Catalog>, table: Table) -> Result<Self> {
+        let field = |c: &metastore::model::Column| -> Result<FieldRef> {
+            Ok(Arc::new(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
+        };
+        let data: Vec<FieldRef> = table.sd.columns.iter().map(field).collect::<Result<_>>()?;
+        let part_fields: Vec<FieldRef> = table
+            .partition_keys
+            .iter()
+            .map(field)
+            .collect::<Result<_>>()?;
+        let file_schema = Arc::new(Schema::new(data.clone()));
+        let schema = Arc::new(Schema::new(
+            data.into_iter()
+                .chain(part_fields.iter().cloned())
+                .collect::<Vec<_>>(),
+        ));
+        let location = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
+        Ok(HiveTable {
+            format: TableFormat::of(&table)?,
+            catalog,
+            table,
+            location,
+            schema,
+            file_schema,
+            part_fields,
+        })
+    }
+
+    fn key_names(&self) -> Vec<String> {
+        self.part_fields.iter().map(|f| f.name().clone()).collect()
+    }
+
+    /// The folders to read, each with its typed partition values.
+    async fn folders(
+        &self,
+        filters: &[Expr],
+    ) -> Result<(Vec<(Location, Vec<ScalarValue>)>, Option<usize>)> {
+        if self.part_fields.is_empty() {
+            let rows = param_count(&self.table.parameters);
+            return Ok((vec![(self.location.clone(), vec![])], rows));
+        }
+        let query = match to_hive_filter(filters, &self.key_names()) {
+            Some(f) => PartitionQuery::Filter(f),
+            None => PartitionQuery::All,
+        };
+        let parts = self
+            .catalog
+            .list_partitions(&self.table.db_name, &self.table.name, &query, None)
+            .await?;
+        let parts = self.keep_matching(parts, filters)?;
+        let rows = parts
+            .iter()
+            .map(|(p, _)| param_count(&p.parameters))
+            .sum::<Option<usize>>();
+        let mut out = Vec::with_capacity(parts.len());
+        for (part, values) in parts {
+            let loc = match part.sd.location.as_deref() {
+                Some(l) if !l.is_empty() => Location::parse(l)?,
+                _ => self
+                    .location
+                    .child(&self.table.partition_name(&part.values)?),
+            };
+            if loc.store != self.location.store {
+                return Err(Error::Unsupported(format!(
+                    "partition {:?} is in another store ({}) than its table",
+                    part.values, loc.store
+                )));
+            }
+            out.push((loc, values));
+        }
+        Ok((out, rows))
+    }
+
+    /// Types the partitions' values and keeps those every filter accepts.
+    fn keep_matching(
+        &self,
+        parts: Vec<Partition>,
+        filters: &[Expr],
+    ) -> Result<Vec<(Partition, Vec<ScalarValue>)>> {
+        let typed: Vec<Vec<ScalarValue>> = parts
+            .iter()
+            .map(|p| typed_values(&p.values, &self.part_fields))
+            .collect();
+        let Some(filter) = conjunction(filters.iter().cloned()) else {
+            return Ok(parts.into_iter().zip(typed).collect());
+        };
+        if parts.is_empty() {
+            return Ok(vec![]);
+        }
+        let schema = Arc::new(Schema::new(self.part_fields.clone()));
+        let columns = (0..self.part_fields.len())
+            .map(|i| ScalarValue::iter_to_array(typed.iter().map(|v| v[i].clone())))
+            .collect::<DfResult<Vec<ArrayRef>>>()?;
+        let batch =
+            RecordBatch::try_new(Arc::clone(&schema), columns).map_err(DataFusionError::from)?;
+        let df_schema = DFSchema::try_from(schema)?;
+        let filter = unqualify(filter)?;
+        let expr = create_physical_expr(
+            &filter,
+            &df_schema,
+            &Default::default(),
+            &Default::default(),
+        )?;
+        let mask = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
+        let mask = mask.as_boolean();
+        Ok(parts
+            .into_iter()
+            .zip(typed)
+            .enumerate()
+            .filter(|(i, _)| !mask.is_null(*i) && mask.value(*i))
+            .map(|(_, p)| p)
+            .collect())
+    }
+}
+
+fn param_count(params: &BTreeMap<String, String>) -> Option<usize> {
+    params
+        .get("numRows")
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|n| usize::try_from(n).ok())
+}
+
+fn typed_values(values: &[String], fields: &[FieldRef]) -> Vec<ScalarValue> {
+    fields
+        .iter()
+        .zip(values)
+        .map(|(f, v)| {
+            let null = || ScalarValue::try_new_null(f.data_type()).unwrap_or(ScalarValue::Null);
+            if v == DEFAULT_PARTITION {
+                return null();
+            }
+            ScalarValue::try_from_string(v.clone(), f.data_type()).unwrap_or_else(|_| null())
+        })
+        .collect()
+}
+
+fn unqualify(e: Expr) -> DfResult<Expr> {
+    e.transform(|e| match e {
+        Expr::Column(c) if c.relation.is_some() => Ok(Transformed::yes(Expr::Column(
+            Column::new_unqualified(c.name),
+        ))),
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+fn hidden(name: &str) -> bool {
+    name.starts_with('_') || name.starts_with('.')
+}
+
+/// Every data file under a folder, skipping `_`/`.` files and folders; a missing folder has
+/// none.
+async fn list_folder(
+    store: Arc<dyn ObjectStore>,
+    loc: Location,
+    values: Vec<ScalarValue>,
+) -> Result<Vec<PartitionedFile>> {
+    let prefix_len = loc.path.parts().count();
+    let listing = store.list(Some(&loc.path));
+    let objects: Vec<_> = match listing.try_collect::<Vec<_>>().await {
+        Ok(objects) => objects,
+        Err(object_store::Error::NotFound { .. }) => return Ok(vec![]),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(objects
+        .into_iter()
+        .filter(|o| o.size > 0)
+        .filter(|o| {
+            !o.location
+                .parts()
+                .skip(prefix_len)
+                .any(|p| hidden(p.as_ref()))
+        })
+        .map(|o| {
+            PartitionedFile::new(o.location.to_string(), o.size)
+                .with_partition_values(values.clone())
+        })
+        .collect())
+}
+
+#[async_trait]
+impl TableProvider for HiveTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DfResult<Vec<TableProviderFilterPushDown>> {
+        let keys = self.key_names();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if !keys.is_empty() && expr_applicable_for_cols(&keys, f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let keys = self.key_names();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let part_filters: Vec<Expr> = filters
+            .iter()
+            .filter(|f| !keys.is_empty() && expr_applicable_for_cols(&keys, f))
+            .cloned()
+            .collect();
+        let (folders, rows) = self.folders(&part_filters).await?;
+        let store = state.runtime_env().object_store(&self.location.store)?;
+        let files: Vec<PartitionedFile> = futures::stream::iter(folders)
+            .map(|(loc, values)| list_folder(Arc::clone(&store), loc, values))
+            .buffer_unordered(LIST_CONCURRENCY)
+            .try_concat()
+            .await?;
+        let projected = match projection {
+            Some(p) => Arc::new(self.schema.project(p)?),
+            None => Arc::clone(&self.schema),
+        };
+        if files.is_empty() {
+            return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+        let mut by_compression: BTreeMap<String, Vec<PartitionedFile>> = BTreeMap::new();
+        for f in files {
+            let key = if self.format.is_text() {
+                format!("{:?}", compression_of(f.object_meta.location.as_ref()))
+            } else {
+                String::new()
+            };
+            by_compression.entry(key).or_default().push(f);
+        }
+        let mut plans = Vec::new();
+        for group in by_compression.into_values() {
+            let compression = if self.format.is_text() {
+                compression_of(group[0].object_meta.location.as_ref())
+            } else {
+                datafusion::datasource::file_format::file_compression_type::FileCompressionType::UNCOMPRESSED
+            };
+            let format = self.format.file_format(compression);
+            let table_schema = TableSchema::builder(Arc::clone(&self.file_schema))
+                .with_table_partition_cols(self.part_fields.clone())
+                .build();
+            let source = format.file_source(table_schema);
+            let mut stats = Statistics::new_unknown(&self.schema);
+            if let Some(n) = rows {
+                stats = stats.with_num_rows(Precision::Inexact(n));
+            }
+            let groups = FileGroup::new(group).split_files(state.config().target_partitions());
+            let config = FileScanConfigBuilder::new(self.location.store.clone(), source)
+                .with_file_groups(groups)
+                .with_statistics(stats)
+                .with_projection_indices(projection.cloned())?
+                .with_limit(limit)
+                .build();
+            plans.push(format.create_physical_plan(state, config).await?);
+        }
+        if plans.len() == 1 {
+            return Ok(plans.remove(0));
+        }
+        UnionExec::try_new(plans)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::DataType;
+
+    #[test]
+    fn types_partition_values_and_nulls_the_default_partition() {
+        let fields: Vec<FieldRef> = vec![
+            Arc::new(Field::new("year", DataType::Int32, true)),
+            Arc::new(Field::new("region", DataType::Utf8, true)),
+        ];
+        let v = typed_values(&["2024".into(), DEFAULT_PARTITION.into()], &fields);
+        assert_eq!(v[0], ScalarValue::Int32(Some(2024)));
+        assert_eq!(v[1], ScalarValue::Utf8(None));
+        let bad = typed_values(&["x".into(), "eu".into()], &fields);
+        assert_eq!(bad[0], ScalarValue::Int32(None));
+        assert!(hidden("_SUCCESS") && hidden(".staging") && !hidden("part-0.parquet"));
+    }
+}
