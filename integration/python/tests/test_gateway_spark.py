@@ -1,0 +1,209 @@
+"""Cross-engine: Spark and the SQL gateway share tables through our metastore.
+
+One `lakehive serve --pg-addr ... --pg-trust` (metastore + gateway) for the module; PySpark 4.0.1
+with Hive support points `hive.metastore.uris` at it and uses the server's warehouse.
+- Spark writes a partitioned Parquet table (`USING parquet PARTITIONED BY (dt)`, several inserts);
+  the gateway (psycopg 3) returns the same rows, prunes by partition, lists the partitions.
+- The gateway creates a partitioned table by CTAS (managed, in the database's folder); Spark sees
+  the same rows, schema and partitions at once; a partition Spark adds then shows in the gateway.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from hms_util import connect, norm_location
+from java_hms import free_port, port_open
+from metastore_servers import LakehiveServer, find_lakehive_bin
+
+psycopg = pytest.importorskip("psycopg")
+
+pytestmark = pytest.mark.timeout(900)
+
+DB = "sdb"
+EVENTS = [(1, "a", "2024-01-01"), (2, "b", "2024-01-01"), (3, "c", "2024-01-02"), (4, "d", "2024-01-03"),
+          (5, None, "2024-01-02"), (6, "f", "2024-01-03")]
+
+
+def _require_lakehive_gateway() -> str:
+    if os.environ.get("LAKEHIVE_TEST_TARGET", "lakehive").strip().lower() != "lakehive":
+        pytest.skip("the SQL gateway is Lakehive's: not run against the Java metastore")
+    return find_lakehive_bin()
+
+
+class GatewayServer:
+    """`lakehive serve --data-dir D --thrift-addr 127.0.0.1:P --pg-addr 127.0.0.1:Q --pg-trust`."""
+
+    def __init__(self, binary: str, data_dir: Path):
+        self.pg_port = free_port()
+        self.server = LakehiveServer(data_dir, binary=binary,
+                                     extra_args=["--pg-addr", f"127.0.0.1:{self.pg_port}", "--pg-trust"])
+        deadline = time.monotonic() + 60
+        while not port_open("127.0.0.1", self.pg_port):
+            if not self.server.alive() or time.monotonic() > deadline:
+                self.server.stop()
+                raise RuntimeError(f"the gateway did not listen on {self.pg_port}\n{self.server.log_tail()}")
+            time.sleep(0.05)
+
+    host = property(lambda self: self.server.host)
+    port = property(lambda self: self.server.port)
+    uri = property(lambda self: self.server.uri)
+    warehouse = property(lambda self: self.server.warehouse)
+
+    @property
+    def dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.pg_port} dbname=lakehive user=bench"
+
+    def connect(self):
+        return psycopg.connect(self.dsn, autocommit=True, connect_timeout=30)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory):
+    binary = _require_lakehive_gateway()
+    server = GatewayServer(binary, tmp_path_factory.mktemp("gateway-spark") / "data")
+    yield server
+    if not server.server.alive():
+        print(f"\nlakehive died during the tests:\n{server.server.log_tail()}", file=sys.stderr)
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def spark(gw, tmp_path_factory):
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    scratch = tmp_path_factory.mktemp("spark-gw")
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("lakehive-gateway-cross-engine")
+        .config("spark.sql.catalogImplementation", "hive")
+        .config("spark.hadoop.hive.metastore.uris", gw.uri)
+        .config("spark.sql.warehouse.dir", gw.warehouse)
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.local.dir", str(scratch / "local"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
+        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
+        .config("spark.hadoop.hive.exec.dynamic.partition", "true")
+        .config("spark.hadoop.hive.exec.dynamic.partition.mode", "nonstrict")
+        .config("spark.hadoop.hive.metastore.client.socket.timeout", "120s")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("WARN")
+    yield session
+    try:
+        session.sql(f"DROP DATABASE IF EXISTS {DB} CASCADE")
+    finally:
+        session.stop()
+
+
+@pytest.fixture(scope="module")
+def events(spark):
+    """sdb.events written by Spark: a partitioned Parquet data-source table, three inserts."""
+    spark.sql(f"CREATE DATABASE {DB}")
+    t = f"{DB}.events"
+    spark.sql(f"CREATE TABLE {t} (id int, name string, dt string) USING parquet PARTITIONED BY (dt)")
+    spark.sql(f"INSERT INTO {t} VALUES (1, 'a', '2024-01-01'), (2, 'b', '2024-01-01'), (3, 'c', '2024-01-02')")
+    spark.sql(f"INSERT INTO {t} VALUES (4, 'd', '2024-01-03'), (5, NULL, '2024-01-02')")
+    spark.sql(f"INSERT INTO {t} PARTITION (dt = '2024-01-03') VALUES (6, 'f')")
+    assert sorted(tuple(r) for r in spark.table(t).collect()) == sorted(EVENTS, key=_key)
+    return t
+
+
+def _key(row):
+    return tuple((x is None, x) for x in row)
+
+
+def srt(rows) -> List[tuple]:
+    return sorted((tuple(r) for r in rows), key=_key)
+
+
+def q(conn, sql: str) -> List[tuple]:
+    return conn.execute(sql).fetchall()
+
+
+def spark_partitions(spark, table: str) -> List[str]:
+    return sorted(r[0] for r in spark.sql(f"SHOW PARTITIONS {table}").collect())
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_gateway_reads_spark_partitioned_table(gw, spark, events):
+    with gw.connect() as c:
+        assert srt(q(c, f"SELECT id, name, dt FROM {events}")) == srt(spark.table(events).select("id", "name", "dt").collect())
+        assert srt(q(c, f"SELECT id, name, dt FROM {events}")) == srt(EVENTS)
+        assert srt(q(c, f"SELECT id, name FROM {events} WHERE dt = '2024-01-02'")) == [(3, "c"), (5, None)]
+        assert q(c, f"SELECT dt, count(*) FROM {events} GROUP BY dt ORDER BY dt") == [
+            ("2024-01-01", 2), ("2024-01-02", 2), ("2024-01-03", 2)]
+        assert q(c, f"SELECT count(*) FROM {events} WHERE dt > '2024-01-01' AND name IS NOT NULL") == [(3,)]
+        assert sorted(r[0] for r in q(c, f"SHOW PARTITIONS {events}")) == spark_partitions(spark, events)
+
+
+def test_gateway_sees_spark_catalog(gw, events):
+    with gw.connect() as c:
+        assert (DB,) in [tuple(r[:1]) for r in q(c, "SHOW DATABASES")]
+        assert "events" in [r[0] for r in q(c, f"SHOW TABLES IN {DB}")]
+        cols = q(c, "SELECT column_name, data_type FROM information_schema.columns "
+                    f"WHERE table_schema = '{DB}' AND table_name = 'events' ORDER BY ordinal_position")
+        assert [r[0] for r in cols] == ["id", "name", "dt"], cols
+
+
+def test_spark_reads_gateway_ctas(gw, spark, events):
+    with gw.connect() as c:
+        c.execute(f"CREATE TABLE {DB}.g WITH (format='PARQUET', partitioned_by=ARRAY['dt']) AS "
+                  f"SELECT id, name, dt FROM {events}")
+        assert srt(q(c, f"SELECT id, name, dt FROM {DB}.g")) == srt(EVENTS)
+
+    # Spark sees the new table at once, with the same schema, rows and partitions.
+    assert "g" in [r.tableName for r in spark.sql(f"SHOW TABLES IN {DB}").collect()]
+    g = spark.table(f"{DB}.g")
+    assert [(f.name, f.dataType.simpleString()) for f in g.schema.fields] == [
+        ("id", "int"), ("name", "string"), ("dt", "string")]
+    assert srt(g.collect()) == srt(EVENTS)
+    assert spark_partitions(spark, f"{DB}.g") == ["dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"]
+    assert srt(spark.sql(f"SELECT id, name FROM {DB}.g WHERE dt = '2024-01-03'").collect()) == [(4, "d"), (6, "f")]
+
+    # A managed table in the database's folder, one Hive-style folder per partition.
+    with connect(gw) as hms:
+        db_loc = Path(norm_location(hms.get_database(DB).locationUri))
+        t = hms.get_table(DB, "g")
+        part = hms.get_partition_by_name(DB, "g", "dt=2024-01-02")
+    loc = Path(norm_location(t.sd.location))
+    assert loc == db_loc / "g", (loc, db_loc)
+    assert [(k.name, k.type) for k in t.partitionKeys] == [("dt", "string")]
+    assert [(f.name, f.type) for f in t.sd.cols] == [("id", "int"), ("name", "string")]
+    assert Path(norm_location(part.sd.location)) == loc / "dt=2024-01-02"
+    for dt in ("2024-01-01", "2024-01-02", "2024-01-03"):
+        files = [p for p in (loc / f"dt={dt}").iterdir() if p.suffix == ".parquet"]
+        assert files, f"no Parquet file in {loc / f'dt={dt}'}"
+
+
+def test_gateway_sees_partition_added_by_spark(gw, spark, events):
+    t = f"{DB}.g"
+    if t.split(".")[1] not in [r.tableName for r in spark.sql(f"SHOW TABLES IN {DB}").collect()]:
+        pytest.skip("needs the CTAS table of test_spark_reads_gateway_ctas")
+    spark.sql(f"INSERT INTO {t} PARTITION (dt = '2024-01-04') VALUES (7, 'g')")
+    expected = srt(EVENTS + [(7, "g", "2024-01-04")])
+    deadline = time.monotonic() + 15  # the gateway may cache table metadata for a short TTL
+    with gw.connect() as c:
+        while True:
+            got = srt(q(c, f"SELECT id, name, dt FROM {t}"))
+            if got == expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert got == expected
+        assert q(c, f"SELECT id FROM {t} WHERE dt = '2024-01-04'") == [(7,)]
