@@ -3,6 +3,10 @@
 Both kinds expose the same handle: ``.host``, ``.port``, ``.uri``, ``.warehouse``, ``.kind``,
 ``.data_dir``, ``.pid``, ``alive()``, ``stop()`` (graceful), ``kill()`` (SIGKILL) and
 ``restart()`` (start again on the same data directory; the port may change).
+
+A Lakehive server started with ``pg=True`` (or a ``pg_port``) also runs the PostgreSQL-wire SQL
+gateway (``--pg-addr 127.0.0.1:<pg_port>`` plus ``pg_args`` such as ``--pg-trust``) and adds
+``.pg_host``, ``.pg_port``, ``.dsn``, ``pg_dsn()``, ``sqlalchemy_url()`` and ``jdbc_url()``.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from java_hms import JavaHms, free_port, port_open, start_java_hms, _pdeathsig
 
@@ -41,18 +45,29 @@ def find_lakehive_bin() -> str:
 
 
 class LakehiveServer:
-    """`lakehive serve --data-dir <data_dir> --thrift-addr 127.0.0.1:<port>`."""
+    """`lakehive serve --data-dir <data_dir> --thrift-addr 127.0.0.1:<port>`.
+
+    With ``pg=True`` or a ``pg_port`` it adds ``--pg-addr 127.0.0.1:<pg_port>`` and ``pg_args``
+    (e.g. ``["--pg-trust"]`` or ``["--config", path]``) and waits for both ports. ``env`` adds
+    variables to the server's environment (e.g. the users' ``password_env`` variables).
+    """
 
     kind = "lakehive"
 
     def __init__(self, data_dir, port: Optional[int] = None, binary: Optional[str] = None,
-                 startup_timeout: float = 60.0, extra_args: Optional[List[str]] = None):
+                 startup_timeout: float = 60.0, extra_args: Optional[List[str]] = None,
+                 pg: bool = False, pg_port: Optional[int] = None, pg_args: Optional[List[str]] = None,
+                 env: Optional[Dict[str, str]] = None):
         self.binary = binary or find_lakehive_bin()
         self.data_dir = Path(data_dir).resolve()
         self.host = "127.0.0.1"
         self.port = port or free_port()
         self.startup_timeout = startup_timeout
         self.extra_args = list(extra_args or [])
+        self.pg_host = "127.0.0.1"
+        self.pg_port: Optional[int] = (pg_port or free_port()) if (pg or pg_port) else None
+        self.pg_args = list(pg_args or [])
+        self.env = dict(env or {})
         self.proc: Optional[subprocess.Popen] = None
         self.starts = 0
         self._start()
@@ -73,9 +88,37 @@ class LakehiveServer:
     def log_path(self) -> Path:
         return self.data_dir.parent / f"{self.data_dir.name}.lakehive.log"
 
+    @property
+    def dsn(self) -> str:
+        """psycopg/libpq conninfo for the gateway as user `tester` (trust authentication)."""
+        return self.pg_dsn()
+
+    def pg_dsn(self, user: str = "tester", password: Optional[str] = None, dbname: str = "lakehive",
+               **params: str) -> str:
+        """libpq conninfo for the gateway; `params` adds keywords such as sslmode."""
+        if self.pg_port is None:
+            raise RuntimeError("this server was started without the SQL gateway (pg=False)")
+        parts = {"host": self.pg_host, "port": str(self.pg_port), "dbname": dbname, "user": user}
+        if password is not None:
+            parts["password"] = password
+        parts.update({k: str(v) for k, v in params.items()})
+        return " ".join(f"{k}={_conninfo_quote(v)}" for k, v in parts.items())
+
+    def sqlalchemy_url(self, user: str = "tester", driver: str = "postgresql+psycopg") -> str:
+        return f"{driver}://{user}@{self.pg_host}:{self.pg_port}/lakehive"
+
+    def jdbc_url(self, dbname: str = "lakehive") -> str:
+        return f"jdbc:postgresql://{self.pg_host}:{self.pg_port}/{dbname}"
+
     def command(self) -> List[str]:
-        return [self.binary, "serve", "--data-dir", str(self.data_dir),
-                "--thrift-addr", f"{self.host}:{self.port}", *self.extra_args]
+        cmd = [self.binary, "serve", "--data-dir", str(self.data_dir),
+               "--thrift-addr", f"{self.host}:{self.port}", *self.extra_args]
+        if self.pg_port is not None:
+            cmd += ["--pg-addr", f"{self.pg_host}:{self.pg_port}", *self.pg_args]
+        return cmd
+
+    def _ports(self) -> List[int]:
+        return [self.port] + ([self.pg_port] if self.pg_port is not None else [])
 
     def _start(self) -> None:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -83,16 +126,18 @@ class LakehiveServer:
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== start #{self.starts}: {' '.join(self.command())}\n".encode())
             log.flush()
+            env = {**os.environ, **self.env} if self.env else None
             self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, preexec_fn=_pdeathsig)
+                                         stderr=subprocess.STDOUT, preexec_fn=_pdeathsig, env=env)
         deadline = time.monotonic() + self.startup_timeout
-        while not port_open(self.host, self.port):
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"lakehive exited with {self.proc.returncode} during start-up\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                self.kill()
-                raise TimeoutError(f"lakehive did not listen on {self.port} within {self.startup_timeout}s\n{self.log_tail()}")
-            time.sleep(0.05)
+        for port in self._ports():
+            while not port_open(self.host, port):
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"lakehive exited with {self.proc.returncode} during start-up\n{self.log_tail()}")
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise TimeoutError(f"lakehive did not listen on {port} within {self.startup_timeout}s\n{self.log_tail()}")
+                time.sleep(0.05)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -117,6 +162,8 @@ class LakehiveServer:
         self.stop()
         if new_port:
             self.port = free_port()
+            if self.pg_port is not None:
+                self.pg_port = free_port()
         self._start()
         return self
 
@@ -181,6 +228,13 @@ class JavaServer:
 
     def log_tail(self, n: int = 60) -> str:
         return self.hms.log_tail(n) if self.hms else ""
+
+
+def _conninfo_quote(value: str) -> str:
+    """A libpq conninfo value, quoted when it needs to be."""
+    if value and not any(c in value for c in " '\\"):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def start_server(kind: str, data_dir, **kwargs):

@@ -6,6 +6,8 @@ Target selection: env LAKEHIVE_TEST_TARGET = "lakehive" (default) or "java".
 Tests marked `lakehive_only` are skipped on java unless LAKEHIVE_TEST_RUN_LAKEHIVE_ONLY=1.
 LAKEHIVE_TEST_SNIFF=<file>: clients reach the session metastore through a logging proxy
 (../thrift_sniffer.py) that writes every Thrift method called to <file>.
+SQL-gateway fixtures (`gateway`, `fresh_gateway`, `gateway_factory`, `module_gateway_factory`,
+`fixture_data`) live in gateway_fixtures.py; they skip on the java target.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from metastore_servers import KINDS, JavaServer, start_server  # noqa: E402
+from gateway_fixtures import (  # noqa: E402,F401 - fixtures, registered by being imported here
+    fixture_data,
+    fresh_gateway,
+    gateway,
+    gateway_factory,
+    module_gateway_factory,
+)
 
 TARGET = os.environ.get("LAKEHIVE_TEST_TARGET", "lakehive").strip().lower()
 if TARGET not in KINDS:

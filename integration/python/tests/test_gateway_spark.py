@@ -11,7 +11,6 @@ with Hive support points `hive.metastore.uris` at it and uses the server's wareh
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
