@@ -78,6 +78,7 @@ pub(crate) struct GatewayFile {
 struct UserFile {
     name: String,
     password_env: Option<String>,
+    scram: Option<String>,
     databases: Option<Vec<String>>,
     #[serde(default)]
     read_only: bool,
@@ -108,6 +109,7 @@ pub(crate) fn gateway_settings(
         users.push(sql_gateway::UserConfig {
             name: u.name,
             password,
+            scram: u.scram,
             databases: u.databases,
             read_only: u.read_only,
         });

@@ -43,6 +43,11 @@ enum Command {
         #[command(flatten)]
         args: GatewayArgs,
     },
+    /// Print a SCRAM secret for a gateway user's `scram` setting (instead of a password).
+    PgPassword {
+        /// The password.
+        password: String,
+    },
     /// Add and/or drop partitions of a table to match its folders (MSCK REPAIR TABLE).
     Msck {
         /// The table, as `db.table`.
@@ -85,6 +90,10 @@ fn main() -> anyhow::Result<()> {
             config,
             args,
         } => runtime.block_on(run_gateway(&metastore, config.as_deref(), &args)),
+        Command::PgPassword { password } => {
+            println!("{}", sql_gateway::scram_secret(&password));
+            Ok(())
+        }
         Command::Msck {
             table,
             metastore,

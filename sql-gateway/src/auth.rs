@@ -69,30 +69,94 @@ pub(crate) enum Startup {
     Scram(Box<SASLAuthStartupHandler<DefaultServerParameterProvider>>),
 }
 
+/// What start-up needs, prepared once: the users' salted secrets.
+#[derive(Debug)]
+pub(crate) struct AuthConfig {
+    trust: bool,
+    secrets: Arc<Secrets>,
+}
+
+impl AuthConfig {
+    /// Salts and hashes the configured passwords.
+    pub(crate) fn new(users: &Users) -> AuthConfig {
+        let mut by_user = HashMap::new();
+        for u in users.iter() {
+            let secret = match (&u.scram, &u.password) {
+                (Some(v), _) => match parse_verifier(v) {
+                    Some(s) => s,
+                    None => {
+                        tracing::warn!(user = %u.name, "ignoring a malformed scram secret");
+                        continue;
+                    }
+                },
+                (None, Some(pw)) => {
+                    let salt = random_salt();
+                    let salted = gen_salted_password(pw, &salt, ITERATIONS);
+                    (salt, salted)
+                }
+                (None, None) => continue,
+            };
+            by_user.insert(u.name.clone(), secret);
+        }
+        AuthConfig {
+            trust: users.trust,
+            secrets: Arc::new(Secrets { by_user }),
+        }
+    }
+}
+
 impl Startup {
-    /// The handler for the configured users.
-    pub(crate) fn new(users: &Users, manager: Arc<ConnectionManager>) -> Startup {
-        if users.trust {
+    /// The handler of one connection (SCRAM keeps per-connection state).
+    pub(crate) fn new(auth: &AuthConfig, manager: Arc<ConnectionManager>) -> Startup {
+        if auth.trust {
             return Startup::Trust(Trust { manager });
         }
-        let by_user = users
-            .iter()
-            .filter_map(|u| {
-                let pw = u.password.as_ref()?;
-                let salt: Vec<u8> = (0..16).map(|_| rand_byte()).collect();
-                Some((
-                    u.name.clone(),
-                    (salt.clone(), gen_salted_password(pw, &salt, ITERATIONS)),
-                ))
-            })
-            .collect();
-        let mut scram = ScramAuth::new(Arc::new(Secrets { by_user }));
+        let secrets: Arc<dyn AuthSource> = auth.secrets.clone();
+        let mut scram = ScramAuth::new(secrets);
         scram.set_iterations(ITERATIONS);
         let handler = SASLAuthStartupHandler::new(Arc::new(server_parameters()))
             .with_scram(scram)
             .with_connection_manager(manager);
         Startup::Scram(Box::new(handler))
     }
+}
+
+const PREFIX: &str = "SCRAM-SHA-256$";
+
+fn random_salt() -> Vec<u8> {
+    (0..16).map(|_| rand_byte()).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A stored secret for `password`: `SCRAM-SHA-256$<iterations>:<salt>$<salted password>`
+/// (hex). The configuration can hold it instead of the password.
+pub fn scram_secret(password: &str) -> String {
+    let salt = random_salt();
+    let salted = gen_salted_password(password, &salt, ITERATIONS);
+    format!("{PREFIX}{ITERATIONS}:{}${}", hex(&salt), hex(&salted))
+}
+
+fn parse_verifier(v: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+    let rest = v.strip_prefix(PREFIX)?;
+    let (params, salted) = rest.split_once('$')?;
+    let (iterations, salt) = params.split_once(':')?;
+    if iterations.parse::<usize>().ok()? != ITERATIONS {
+        return None;
+    }
+    Some((unhex(salt)?, unhex(salted)?))
 }
 
 fn rand_byte() -> u8 {
@@ -123,5 +187,22 @@ impl StartupHandler for Startup {
             Startup::Trust(t) => t.on_startup(client, message).await,
             Startup::Scram(s) => s.on_startup(client, message).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_round_trip_and_differ_per_call() {
+        let a = scram_secret("pw");
+        let b = scram_secret("pw");
+        assert!(a.starts_with("SCRAM-SHA-256$4096:"));
+        assert_ne!(a, b, "a new salt each time");
+        let (salt, salted) = parse_verifier(&a).unwrap();
+        assert_eq!(salted, gen_salted_password("pw", &salt, ITERATIONS));
+        assert!(parse_verifier("SCRAM-SHA-256$10:00$00").is_none());
+        assert!(parse_verifier("plain").is_none());
     }
 }

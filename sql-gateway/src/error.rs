@@ -96,9 +96,9 @@ impl Error {
 fn catalog_state(e: &metastore::Error) -> &'static str {
     use metastore::Error as M;
     match e {
-        M::NotFound(msg) if msg.contains("database") => "3F000",
+        M::NotFound(msg) if msg.to_lowercase().contains("database") => "3F000",
         M::NotFound(_) => "42P01",
-        M::AlreadyExists(msg) if msg.contains("database") => "42P06",
+        M::AlreadyExists(msg) if msg.to_lowercase().contains("database") => "42P06",
         M::AlreadyExists(_) => "42P07",
         M::InvalidObject(_) | M::InvalidInput(_) => "22023",
         M::InvalidOperation(_) => "55000",

@@ -3,11 +3,13 @@
 
 mod athena;
 mod auth;
+mod cancel;
 mod catalog_provider;
 mod error;
 mod format;
 mod hive_filter;
 mod hive_types;
+mod rewrite;
 mod server;
 mod session;
 mod storage;
@@ -29,6 +31,7 @@ use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
 use metastore::Catalog;
 use tokio::net::TcpListener;
 
+pub use auth::scram_secret;
 pub use catalog_provider::CATALOG_NAME;
 pub use error::{Error, Result};
 pub use storage::{Location, StoreRegistry};
@@ -75,6 +78,7 @@ pub struct Shared {
     catalog: Arc<dyn Catalog>,
     cache: Arc<MetaCache>,
     users: Users,
+    cancels: Arc<cancel::Cancels>,
     config: GatewayConfig,
     /// The template each session's context is cloned from.
     base: SessionContext,
@@ -111,18 +115,34 @@ fn base_context(
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH
     );
-    ctx.register_udf(create_udf(
+    ctx.register_udf(constant_udf(
         "version",
         vec![],
-        DataType::Utf8,
-        Volatility::Immutable,
-        Arc::new(move |_| {
-            Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(
-                version.clone(),
-            ))))
-        }),
+        ScalarValue::Utf8(Some(version)),
+    ));
+    // psycopg's type lookup (`TypeInfo.fetch`, used by SQLAlchemy): no extension types here.
+    ctx.register_udf(constant_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        ScalarValue::Int32(None),
     ));
     Ok(ctx)
+}
+
+/// A function returning one fixed value whatever its arguments.
+pub(crate) fn constant_udf(
+    name: &str,
+    args: Vec<DataType>,
+    value: ScalarValue,
+) -> datafusion::logical_expr::ScalarUDF {
+    let return_type = value.data_type();
+    create_udf(
+        name,
+        args,
+        return_type,
+        Volatility::Stable,
+        Arc::new(move |_| Ok(ColumnarValue::Scalar(value.clone()))),
+    )
 }
 
 /// Serves the gateway on `listener` over `catalog` until `shutdown` completes.
@@ -147,6 +167,7 @@ pub async fn serve(
         users: Users::new(config.trust, config.users.clone()),
         catalog,
         cache,
+        cancels: Default::default(),
         config,
         base,
     });

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use datafusion_postgres::pgwire::api::auth::StartupHandler;
 use datafusion_postgres::pgwire::api::cancel::CancelHandler;
-use datafusion_postgres::pgwire::api::cancel::DefaultCancelHandler;
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use datafusion_postgres::pgwire::api::{
     ClientInfo, ConnectionManager, ErrorHandler, PgWireServerHandlers,
@@ -17,14 +16,15 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::auth::Startup;
+use crate::auth::{AuthConfig, Startup};
+use crate::cancel::Canceller;
 use crate::session::Session;
 use crate::Shared;
 
 struct Handlers {
     session: Arc<Session>,
     startup: Arc<Startup>,
-    cancel: Arc<DefaultCancelHandler>,
+    cancel: Arc<Canceller>,
 }
 
 struct Errors;
@@ -66,8 +66,11 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let manager = Arc::new(ConnectionManager::new());
-    let startup = Arc::new(Startup::new(&shared.users, Arc::clone(&manager)));
-    let cancel = Arc::new(DefaultCancelHandler::new(Arc::clone(&manager)));
+    let auth = AuthConfig::new(&shared.users);
+    let cancel = Arc::new(Canceller {
+        cancels: Arc::clone(&shared.cancels),
+        manager: Arc::clone(&manager),
+    });
     let slots = Arc::new(Semaphore::new(shared.config.max_connections));
     tokio::pin!(shutdown);
     loop {
@@ -88,7 +91,7 @@ pub(crate) async fn serve(
         let _ = socket.set_nodelay(true);
         let handlers = Arc::new(Handlers {
             session: Arc::new(Session::new(Arc::clone(&shared))),
-            startup: Arc::clone(&startup),
+            startup: Arc::new(Startup::new(&auth, Arc::clone(&manager))),
             cancel: Arc::clone(&cancel),
         });
         let tls = tls.clone();

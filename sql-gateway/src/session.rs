@@ -25,6 +25,7 @@ use datafusion_postgres::{DfSessionService, Parser};
 use futures::Sink;
 
 use crate::athena::{self, Output};
+use crate::cancel::{cancellable, CancelState};
 use crate::error::{Error, Result};
 use crate::users::User;
 use crate::Shared;
@@ -45,9 +46,39 @@ pub(crate) struct Session {
     ctx: Arc<SessionContext>,
     df: Arc<DfSessionService>,
     parser: Arc<SessionParser>,
+    /// The connection's backend key, once known, to forget its cancel signal at the end.
+    conn_key: parking_lot::Mutex<Option<(i32, Vec<u8>)>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(key) = self.conn_key.lock().take() {
+            self.shared.cancels.remove(&key);
+        }
+    }
 }
 
 impl Session {
+    /// The connection's cancel signal; on the first statement also teaches the context
+    /// who the session user is (`current_user`, `session_user`).
+    fn cancel_state<C: ClientInfo + ?Sized>(&self, client: &C) -> Arc<CancelState> {
+        let (pid, secret) = client.pid_and_secret_key();
+        let key = (pid, secret.to_bytes().to_vec());
+        let mut known = self.conn_key.lock();
+        if known.is_none() {
+            let user = client.metadata().get("user").cloned().unwrap_or_default();
+            for name in ["session_user", "current_user"] {
+                self.ctx.register_udf(crate::constant_udf(
+                    name,
+                    vec![],
+                    datafusion::scalar::ScalarValue::Utf8(Some(user.clone())),
+                ));
+            }
+        }
+        *known = Some(key.clone());
+        self.shared.cancels.state(key)
+    }
+
     /// A session with its own context derived from the shared base context.
     pub(crate) fn new(shared: Arc<Shared>) -> Session {
         let ctx = Arc::new(SessionContext::new_with_state(shared.base.state()));
@@ -62,6 +93,7 @@ impl Session {
             ctx,
             df,
             parser,
+            conn_key: parking_lot::Mutex::new(None),
         }
     }
 
@@ -170,6 +202,7 @@ impl SimpleQueryHandler for Session {
         if statements.is_empty() {
             return Ok(vec![Response::EmptyQuery]);
         }
+        let cancel = self.cancel_state(client);
         let mut responses = Vec::with_capacity(statements.len());
         for sql in statements {
             let result = match athena::parse(&sql) {
@@ -179,13 +212,17 @@ impl SimpleQueryHandler for Session {
                     .map(|r| vec![r])
                     .map_err(|e| e.to_wire()),
                 Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
+                    Ok(()) if crate::rewrite::rewrite_sql(&sql).is_some() => {
+                        let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or_default();
+                        SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await
+                    }
                     Ok(()) => SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await,
                     Err(e) => Err(e.to_wire()),
                 },
                 Err(e) => Err(e.to_wire()),
             };
             match result {
-                Ok(r) => responses.extend(r),
+                Ok(r) => responses.extend(r.into_iter().map(|r| cancellable(r, &cancel))),
                 Err(mut e) => {
                     crate::error::rewrite_wire_error(&mut e);
                     if responses.is_empty() {
@@ -229,7 +266,10 @@ impl QueryParser for SessionParser {
         let name = client.metadata().get("user").cloned().unwrap_or_default();
         let user = self.shared.users.session_user(&name);
         check_df_statement(&user, &self.ctx, sql).map_err(|e| e.to_wire())?;
-        self.inner.parse_sql(client, sql, types).await
+        match crate::rewrite::rewrite_sql(sql) {
+            Some(rewritten) => self.inner.parse_sql(client, &rewritten, types).await,
+            None => self.inner.parse_sql(client, sql, types).await,
+        }
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
@@ -279,16 +319,20 @@ impl ExtendedQueryHandler for Session {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let cancel = self.cancel_state(client);
         let stmt = &portal.statement.statement;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
                 return self
                     .run_own(client, own, &portal.result_column_format)
                     .await
+                    .map(|r| cancellable(r, &cancel))
                     .map_err(|e| e.to_wire());
             }
         }
-        ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows).await
+        ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows)
+            .await
+            .map(|r| cancellable(r, &cancel))
     }
 }
 

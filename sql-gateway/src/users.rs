@@ -15,6 +15,8 @@ pub struct UserConfig {
     pub name: String,
     /// Password (from the environment variable the configuration names); never logged.
     pub password: Option<String>,
+    /// A stored SCRAM secret from `lakehive pg-password`, instead of a password.
+    pub scram: Option<String>,
     /// Databases the user may use; `None` for all.
     pub databases: Option<Vec<String>>,
     /// Only queries and SHOW/DESCRIBE.

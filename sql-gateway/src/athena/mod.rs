@@ -111,6 +111,15 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             query,
         } => write::ctas(env, &table, if_not_exists, options, &query).await,
         Statement::Insert { table, query } => write::insert(env, &table, &query).await,
+        Statement::Accept(tag) => Ok(Output::Done(tag.to_string())),
+        Statement::ShowSetting(name) => {
+            let value = parse::SETTINGS
+                .iter()
+                .find(|(s, _)| *s == name)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default();
+            text_rows(&[name], vec![vec![value]])
+        }
     }
 }
 
@@ -134,6 +143,7 @@ pub(crate) fn result_schema(stmt: &Statement) -> SchemaRef {
         Statement::ShowTblProperties { .. } => utf8_schema(&["prpt_name", "prpt_value"]),
         Statement::ShowColumns { .. } => utf8_schema(&["field"]),
         Statement::Describe { .. } => utf8_schema(&["col_name", "data_type", "comment"]),
+        Statement::ShowSetting(name) => utf8_schema(&[name]),
         _ => Arc::new(Schema::empty()),
     }
 }

@@ -133,7 +133,21 @@ pub(crate) enum Statement {
         table: Name,
         query: String,
     },
+    /// A session command accepted without effect (`DISCARD ALL`, `SAVEPOINT s`); the tag.
+    Accept(&'static str),
+    /// `SHOW <setting>` of a server setting clients check.
+    ShowSetting(&'static str),
 }
+
+/// Server settings answered by the gateway itself, with their values.
+pub(crate) const SETTINGS: &[(&str, &str)] = &[
+    ("server_version", crate::PG_SERVER_VERSION),
+    ("server_version_num", "160006"),
+    ("standard_conforming_strings", "on"),
+    ("integer_datetimes", "on"),
+    ("server_encoding", "UTF8"),
+    ("client_encoding", "UTF8"),
+];
 
 /// A CTAS `WITH` option value.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,6 +170,8 @@ impl Statement {
                 | Statement::ShowTblProperties { .. }
                 | Statement::ShowColumns { .. }
                 | Statement::Describe { .. }
+                | Statement::Accept(_)
+                | Statement::ShowSetting(_)
         )
     }
 }
@@ -186,6 +202,21 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
         };
         let _ = c.keyword("partitions");
         Some(Statement::Msck { table, mode })
+    } else if c.keyword("discard") {
+        let _ = c.rest();
+        Some(Statement::Accept("DISCARD ALL"))
+    } else if c.keyword("deallocate") {
+        let _ = c.rest();
+        Some(Statement::Accept("DEALLOCATE"))
+    } else if c.keyword("savepoint") {
+        let _ = c.rest();
+        Some(Statement::Accept("SAVEPOINT"))
+    } else if c.keyword("release") {
+        let _ = c.rest();
+        Some(Statement::Accept("RELEASE"))
+    } else if c.keywords(&["rollback", "to"]) {
+        let _ = c.rest();
+        Some(Statement::Accept("ROLLBACK"))
     } else if c.keyword("create") {
         create(&mut c)?
     } else if c.keyword("drop") {
@@ -258,6 +289,13 @@ fn show(c: &mut Cursor) -> Result<Option<Statement>> {
         }
         Statement::ShowColumns { table: (db, name) }
     } else {
+        if let Some(Token::Word(w)) = c.peek() {
+            let name = w.value.to_lowercase();
+            if let Some((setting, _)) = SETTINGS.iter().find(|(s, _)| *s == name) {
+                c.ident()?;
+                return Ok(Some(Statement::ShowSetting(setting)));
+            }
+        }
         return Ok(None);
     }))
 }

@@ -3,7 +3,7 @@
 use metastore::model::{PartitionQuery, Table};
 
 use super::{parse::Name, text_rows, Env, Output};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub(super) async fn databases(env: &Env<'_>, like: Option<String>) -> Result<Output> {
     let names = env.catalog.list_databases(like.as_deref()).await?;
@@ -22,12 +22,19 @@ pub(super) async fn tables(
 ) -> Result<Output> {
     let db = db.unwrap_or_else(|| env.default_db());
     env.user.check(&db, false)?;
+    env.catalog.get_database(&db).await?;
     let names = env.catalog.list_tables(&db, like.as_deref(), None).await?;
     text_rows(&["tab_name"], names.into_iter().map(|t| vec![t]).collect())
 }
 
 pub(super) async fn partitions(env: &Env<'_>, name: &Name) -> Result<Output> {
     let t = env.table(name, false).await?;
+    if t.partition_keys.is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "table {}.{} is not partitioned",
+            t.db_name, t.name
+        )));
+    }
     let names = env
         .catalog
         .list_partition_names(&t.db_name, &t.name, &PartitionQuery::All, None)

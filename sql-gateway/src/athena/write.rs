@@ -205,11 +205,7 @@ async fn write_rows(
         .collect();
     let mut parquet = TableParquetOptions::default();
     if let Some(c) = compression {
-        parquet.global.compression = Some(if c == "none" {
-            "uncompressed".into()
-        } else {
-            c
-        });
+        parquet.global.compression = Some(parquet_codec(&c)?);
     }
     let options = DataFrameWriteOptions::new().with_partition_by(keys.clone());
     let batches = df
@@ -219,6 +215,24 @@ async fn write_rows(
         repair(env, table, MsckMode::Add).await?;
     }
     Ok(count(&batches))
+}
+
+/// Athena's `write_compression` names as DataFusion Parquet codecs (levels as Athena's
+/// defaults).
+fn parquet_codec(name: &str) -> Result<String> {
+    Ok(match name {
+        "none" | "uncompressed" => "uncompressed".into(),
+        "snappy" => "snappy".into(),
+        "gzip" => "gzip(6)".into(),
+        "zstd" => "zstd(3)".into(),
+        "lz4" => "lz4_raw".into(),
+        "brotli" => "brotli(4)".into(),
+        other => {
+            return Err(Error::InvalidInput(format!(
+                "unknown write_compression {other}"
+            )))
+        }
+    })
 }
 
 fn count(batches: &[RecordBatch]) -> u64 {

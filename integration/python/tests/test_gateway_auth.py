@@ -1,0 +1,275 @@
+"""Gateway security: users from the configuration file with passwords (SCRAM-SHA-256), users
+limited to some databases and read-only (everything else is SQLSTATE 42501), verifiers from
+`lakehive pg-password`, and TLS.
+
+The module's gateway runs without --pg-trust, with this configuration:
+- alice: password from the environment variable LAKEHIVE_IT_ALICE_PW, all databases, read-write;
+- bob: password from LAKEHIVE_IT_BOB_PW, only database `sales`, read-only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from gateway_data import ORDERS_DDL_COLUMNS, SALES_DDL_COLUMNS
+from gateway_fixtures import pg_connect, require_gateway_binary
+
+psycopg = pytest.importorskip("psycopg")
+
+ALICE_PW = "alice-S3cret-pw"
+BOB_PW = "bob-S3cret-pw"
+CAROL_PW = "carol-S3cret-pw"
+
+CONFIG = """
+[gateway]
+trust = false
+
+[[gateway.users]]
+name = "alice"
+password_env = "LAKEHIVE_IT_ALICE_PW"
+
+[[gateway.users]]
+name = "bob"
+password_env = "LAKEHIVE_IT_BOB_PW"
+databases = ["sales"]
+read_only = true
+"""
+ENV = {"LAKEHIVE_IT_ALICE_PW": ALICE_PW, "LAKEHIVE_IT_BOB_PW": BOB_PW}
+
+
+@pytest.fixture(autouse=True)
+def _no_client_password_sources(monkeypatch, tmp_path):
+    """libpq must not find a password anywhere but in the test's own connection string."""
+    for var in ("PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSSLMODE", "PGUSER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "no-pgpass"))
+
+
+@pytest.fixture(scope="module")
+def auth_gw(module_gateway_factory, fixture_data):
+    server = module_gateway_factory.start("auth", trust=False, config=CONFIG, env=ENV)
+    with connect_as(server, "alice", ALICE_PW) as c:
+        for db in ("sales", "other"):
+            c.execute(f"CREATE DATABASE {db}")
+            c.execute(f"CREATE EXTERNAL TABLE {db}.orders ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
+                      f"LOCATION '{fixture_data / 'orders'}'")
+        c.execute(f"CREATE EXTERNAL TABLE sales.sales ({SALES_DDL_COLUMNS}) PARTITIONED BY (year int, month string) "
+                  f"STORED AS PARQUET LOCATION '{fixture_data / 'sales'}'")
+        c.execute("MSCK REPAIR TABLE sales.sales")
+    return server
+
+
+def connect_as(server, user: str, password: str = None, **params):
+    return pg_connect(server, user=user, password=password, **params)
+
+
+def refused(server, user: str, password: str = None, **params) -> str:
+    """Connects, expecting the login to be refused; returns the message."""
+    with pytest.raises(psycopg.OperationalError) as err:
+        connect_as(server, user, password, **params).close()
+    return str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# passwords
+
+def test_configured_users_log_in(auth_gw):
+    with connect_as(auth_gw, "alice", ALICE_PW) as c:
+        assert c.execute("select current_user").fetchone() == ("alice",)
+        assert c.execute("select count(*) from other.orders").fetchone() == (6,)
+    with connect_as(auth_gw, "bob", BOB_PW) as c:
+        assert c.execute("select current_user").fetchone() == ("bob",)
+        assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
+
+
+@pytest.mark.parametrize("user,password", [
+    ("alice", "wrong-password"),
+    ("alice", BOB_PW),
+    ("alice", ALICE_PW.upper()),
+    ("bob", ALICE_PW),
+    ("mallory", ALICE_PW),
+], ids=["wrong", "another-users", "case", "bob-with-alices", "unknown-user"])
+def test_wrong_passwords_are_refused(auth_gw, user, password):
+    message = refused(auth_gw, user, password)
+    assert "password" in message.lower() or "authentication" in message.lower() or "28P01" in message, message
+    # the server goes on serving
+    with connect_as(auth_gw, "alice", ALICE_PW) as c:
+        assert c.execute("select 1").fetchone() == (1,)
+
+
+def test_no_password_is_refused(auth_gw):
+    """Without --pg-trust nobody gets in without a password, known user or not."""
+    refused(auth_gw, "alice")
+    refused(auth_gw, "mallory")
+    refused(auth_gw, "tester")
+
+
+def test_passwords_are_not_logged(auth_gw):
+    refused(auth_gw, "alice", "wrong-password")
+    with connect_as(auth_gw, "alice", ALICE_PW) as c:
+        c.execute("select 1")
+    log = auth_gw.log_path.read_text(errors="replace")
+    assert ALICE_PW not in log and BOB_PW not in log, "a password appears in the server log"
+
+
+# ---------------------------------------------------------------------------------------------
+# database limits and read-only users
+
+BOB_DENIED: List[Tuple[str, str]] = [
+    ("create-table", "CREATE EXTERNAL TABLE sales.bobs (id int) STORED AS PARQUET LOCATION '/tmp'"),
+    ("create-database", "CREATE DATABASE bobs"),
+    ("insert", "INSERT INTO sales.orders SELECT * FROM sales.orders"),
+    ("ctas", "CREATE TABLE sales.copy AS SELECT * FROM sales.orders"),
+    ("add-partition", "ALTER TABLE sales.sales ADD PARTITION (year=2030, month='01')"),
+    ("msck", "MSCK REPAIR TABLE sales.sales SYNC PARTITIONS"),
+    ("other-select", "SELECT count(*) FROM other.orders"),
+    ("other-join", "SELECT count(*) FROM sales.orders s JOIN other.orders o ON s.id = o.id"),
+    ("other-subquery", "SELECT count(*) FROM sales.orders WHERE id IN (SELECT id FROM other.orders)"),
+    ("other-show-tables", "SHOW TABLES IN other"),
+    ("other-describe", "DESCRIBE other.orders"),
+    ("other-show-columns", "SHOW COLUMNS IN other.orders"),
+    # destructive ones last
+    ("drop-partition", "ALTER TABLE sales.sales DROP PARTITION (year=2024, month='01')"),
+    ("drop-table", "DROP TABLE sales.orders"),
+    ("drop-database", "DROP DATABASE sales CASCADE"),
+]
+
+
+@pytest.mark.parametrize("sql", [s for _, s in BOB_DENIED], ids=[i for i, _ in BOB_DENIED])
+def test_bob_is_denied(auth_gw, sql):
+    with connect_as(auth_gw, "bob", BOB_PW) as c:
+        with pytest.raises(psycopg.Error) as err:
+            c.execute(sql).fetchall()
+        assert err.value.sqlstate == "42501", f"{sql}: {err.value.sqlstate} {err.value}"
+        assert isinstance(err.value, psycopg.errors.InsufficientPrivilege)
+        # the session goes on
+        assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
+
+
+def test_bob_reads_his_database(auth_gw):
+    with connect_as(auth_gw, "bob", BOB_PW) as c:
+        assert c.execute("select count(*), sum(qty) from sales.sales where year = 2024").fetchone() == (4, 9)
+        assert sorted(r[0] for r in c.execute("SHOW TABLES IN sales")) == ["orders", "sales"]
+        assert [r[0].strip() for r in c.execute("DESCRIBE sales.orders")][:2] == ["id", "customer"]
+        assert sorted(r[0] for r in c.execute("SHOW PARTITIONS sales.sales")) == [
+            "year=2023/month=12", "year=2024/month=01", "year=2024/month=02"]
+        dbs = [r[0] for r in c.execute("SHOW DATABASES")]
+        assert "sales" in dbs and "other" not in dbs, dbs
+        # read-only statements of a session are fine
+        for sql in ("BEGIN", "COMMIT", "SET application_name = 'bob'", "DISCARD ALL"):
+            c.execute(sql)
+        assert c.execute("select id from sales.orders where id = %s", (4,)).fetchone() == (4,)
+
+
+def test_nothing_bob_tried_happened(auth_gw):
+    with connect_as(auth_gw, "bob", BOB_PW) as c:  # once more, all on one connection
+        for _, sql in BOB_DENIED:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute(sql).fetchall()
+    with connect_as(auth_gw, "alice", ALICE_PW) as c:
+        assert sorted(r[0] for r in c.execute("SHOW DATABASES")) == ["default", "other", "sales"]
+        assert sorted(r[0] for r in c.execute("SHOW TABLES IN sales")) == ["orders", "sales"]
+        assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
+        assert sorted(r[0] for r in c.execute("SHOW PARTITIONS sales.sales")) == [
+            "year=2023/month=12", "year=2024/month=01", "year=2024/month=02"]
+
+
+# ---------------------------------------------------------------------------------------------
+# SCRAM verifiers in the configuration
+
+def pg_password(password: str) -> str:
+    binary = require_gateway_binary()
+    out = subprocess.run([binary, "pg-password", password], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    verifier = [line.strip() for line in out.stdout.splitlines() if line.strip()][-1]
+    return verifier
+
+
+def test_scram_verifier_users(gateway_factory, fixture_data):
+    verifier = pg_password(CAROL_PW)
+    assert verifier.startswith("SCRAM-SHA-256$"), verifier
+    assert CAROL_PW not in verifier
+    assert pg_password(CAROL_PW) != verifier, "each verifier needs its own random salt"
+    config = f"""
+[gateway]
+trust = false
+
+[[gateway.users]]
+name = "carol"
+scram = "{verifier}"
+databases = ["sales"]
+"""
+    server = gateway_factory.start("scram", trust=False, config=config)
+    with connect_as(server, "carol", CAROL_PW) as c:
+        c.execute("CREATE DATABASE sales")
+        c.execute(f"CREATE EXTERNAL TABLE sales.orders ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
+                  f"LOCATION '{fixture_data / 'orders'}'")
+        assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute("CREATE DATABASE elsewhere")
+    refused(server, "carol", "not-carols-password")
+    refused(server, "carol")
+    assert CAROL_PW not in server.log_path.read_text(errors="replace")
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS
+
+def make_cert(folder: Path, cn: str = "localhost") -> Tuple[Path, Path]:
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is needed to make a test certificate"
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=120)
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_gw(module_gateway_factory, tmp_path_factory):
+    cert, key = make_cert(tmp_path_factory.mktemp("tls"))
+    server = module_gateway_factory.start("tls", trust=False, config=CONFIG, env=ENV, tls=(cert, key))
+    server.tls_cert = cert
+    return server
+
+
+def test_tls_required_connection(tls_gw):
+    with connect_as(tls_gw, "alice", ALICE_PW, sslmode="require") as c:
+        assert c.pgconn.ssl_in_use
+        assert c.execute("select 21 * 2").fetchone() == (42,)
+        c.execute("CREATE DATABASE IF NOT EXISTS tlsdb")
+        assert "tlsdb" in [r[0] for r in c.execute("SHOW DATABASES")]
+
+
+def test_tls_certificate_is_the_configured_one(tls_gw, tmp_path):
+    with connect_as(tls_gw, "alice", ALICE_PW, sslmode="verify-ca", sslrootcert=str(tls_gw.tls_cert)) as c:
+        assert c.pgconn.ssl_in_use
+        assert c.execute("select 1").fetchone() == (1,)
+    other_cert, _ = make_cert(tmp_path / "other")
+    message = refused(tls_gw, "alice", ALICE_PW, sslmode="verify-ca", sslrootcert=str(other_cert))
+    assert "certificate" in message.lower(), message
+
+
+def test_tls_password_checks_still_apply(tls_gw):
+    refused(tls_gw, "alice", "wrong-password", sslmode="require")
+    with connect_as(tls_gw, "bob", BOB_PW, sslmode="require") as c:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute("CREATE DATABASE bobs")
+
+
+def test_psql_over_tls(tls_gw):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(PGHOST=tls_gw.pg_host, PGPORT=str(tls_gw.pg_port), PGUSER="alice", PGPASSWORD=ALICE_PW,
+               PGDATABASE="lakehive", PGSSLMODE="require", PGCONNECT_TIMEOUT="30")
+    out = subprocess.run(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", "select 'over tls'", "-c",
+                          "\\conninfo"], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "over tls"
+    assert "SSL connection" in out.stdout, out.stdout

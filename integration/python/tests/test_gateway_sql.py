@@ -1,0 +1,283 @@
+"""Gateway SQL checks that a golden .slt file cannot express: result column names, layouts that
+are only partly fixed (DESCRIBE FORMATTED, SHOW CREATE TABLE, SHOW TBLPROPERTIES, EXPLAIN), the
+files CTAS/INSERT leave on disk, and the catalog seen over Thrift after DDL through the gateway
+(and the other way round).
+
+Runs on the session `gateway`; every catalog database used here starts with `sqlt_`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pyarrow.parquet as pq
+import pytest
+
+from gateway_data import ORDERS, SALES, SALES_DDL_COLUMNS
+from gateway_fixtures import pg_connect
+from hms_util import connect, make_partition, make_table, norm_location, unique
+from hmsclient.genthrift.hive_metastore.ttypes import FieldSchema
+
+psycopg = pytest.importorskip("psycopg")
+
+LAZY_SIMPLE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+
+
+@pytest.fixture(scope="module")
+def conn(gateway):
+    c = pg_connect(gateway)
+    # SQL results are the subject here; psycopg's automatic server-side preparation (and the
+    # DEALLOCATE ALL it sends after DDL) is covered in test_gateway_clients.py.
+    c.prepare_threshold = None
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def db(conn, fixture_data) -> str:
+    """sqlt_main with orders (Parquet), people (CSV) and sales (partitioned, repaired)."""
+    name = "sqlt_main"
+    conn.execute(f"CREATE DATABASE {name}")
+    conn.execute(f"CREATE EXTERNAL TABLE {name}.orders (id int, customer string, amount decimal(10,2), "
+                 f"price double, qty bigint, day date, ts timestamp, paid boolean) "
+                 f"STORED AS PARQUET LOCATION '{fixture_data / 'orders'}'")
+    conn.execute(f"CREATE EXTERNAL TABLE {name}.people (id int, name string, city string, age int, score double) "
+                 f"ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' STORED AS TEXTFILE "
+                 f"LOCATION '{fixture_data / 'people_csv'}' "
+                 f"TBLPROPERTIES ('skip.header.line.count'='1', 'classification'='csv', 'owner.team'='data')")
+    conn.execute(f"CREATE EXTERNAL TABLE {name}.sales (item string COMMENT 'what', qty int, price double) "
+                 f"PARTITIONED BY (year int COMMENT 'calendar year', month string) "
+                 f"STORED AS PARQUET LOCATION '{fixture_data / 'sales'}'")
+    conn.execute(f"MSCK REPAIR TABLE {name}.sales")
+    return name
+
+
+def q(conn, sql: str, **kw) -> List[tuple]:
+    return conn.execute(sql, **kw).fetchall()
+
+
+def columns_of(conn, sql: str, **kw) -> List[str]:
+    cur = conn.execute(sql, **kw)
+    cur.fetchall()
+    return [d.name for d in cur.description]
+
+
+# ---------------------------------------------------------------------------------------------
+# result layouts
+
+@pytest.mark.parametrize("prepare", [False, True], ids=["simple", "extended"])
+def test_show_and_describe_result_columns(gateway, db, prepare):
+    """The exact column names (also in the extended protocol, where Describe comes first)."""
+    expected = {
+        "SHOW DATABASES": ["database_name"],
+        "SHOW SCHEMAS": ["database_name"],
+        f"SHOW TABLES IN {db}": ["tab_name"],
+        f"SHOW PARTITIONS {db}.sales": ["partition"],
+        f"SHOW COLUMNS IN {db}.orders": ["field"],
+        f"SHOW TBLPROPERTIES {db}.people": ["prpt_name", "prpt_value"],
+        f"DESCRIBE {db}.orders": ["col_name", "data_type", "comment"],
+        f"DESCRIBE FORMATTED {db}.sales": ["col_name", "data_type", "comment"],
+    }
+    with pg_connect(gateway) as c:
+        for sql, cols in expected.items():
+            assert columns_of(c, sql, prepare=prepare) == cols, sql
+
+
+def test_describe_lists_data_then_partition_columns(conn, db):
+    rows = q(conn, f"DESCRIBE {db}.orders")
+    assert [(r[0].strip(), r[1].strip()) for r in rows] == [
+        ("id", "int"), ("customer", "string"), ("amount", "decimal(10,2)"), ("price", "double"), ("qty", "bigint"),
+        ("day", "date"), ("ts", "timestamp"), ("paid", "boolean")]
+    assert all(r[2] in (None, "") for r in rows), "no comments were declared"
+
+    rows = q(conn, f"DESCRIBE {db}.sales")
+    head = [(r[0].strip(), r[1].strip(), (r[2] or "").strip()) for r in rows[:5]]
+    assert head == [("item", "string", "what"), ("qty", "int", ""), ("price", "double", ""),
+                    ("year", "int", "calendar year"), ("month", "string", "")], rows
+
+
+def test_describe_formatted_has_partition_section_and_location(conn, db, fixture_data):
+    rows = [tuple("" if v is None else str(v) for v in r) for r in q(conn, f"DESCRIBE FORMATTED {db}.sales")]
+    names = [r[0].strip() for r in rows]
+    assert names[:3] == ["item", "qty", "price"], rows
+    assert "# Partition Information" in names, rows
+    after = names[names.index("# Partition Information") + 1:]
+    part_rows = [n for n in after if n and not n.startswith("#")]
+    assert part_rows[:2] == ["year", "month"], rows
+    year = next(r for r in rows[names.index("# Partition Information"):] if r[0].strip() == "year")
+    assert year[1].strip() == "int" and year[2].strip() == "calendar year"
+    location = str(fixture_data / "sales")
+    assert any(norm_location(cell.strip()) == location for r in rows for cell in r), \
+        f"the table location {location} is not in DESCRIBE FORMATTED:\n{rows}"
+
+
+def test_show_tblproperties(conn, db):
+    props: Dict[str, str] = dict(q(conn, f"SHOW TBLPROPERTIES {db}.people"))
+    assert props.get("skip.header.line.count") == "1", props
+    assert props.get("classification") == "csv", props
+    assert props.get("owner.team") == "data", props
+
+
+def test_show_partitions_and_columns_values(conn, db):
+    assert sorted(r[0] for r in q(conn, f"SHOW PARTITIONS {db}.sales")) == [
+        "year=2023/month=12", "year=2024/month=01", "year=2024/month=02"]
+    assert [r[0] for r in q(conn, f"SHOW COLUMNS IN {db}.sales")] == ["item", "qty", "price", "year", "month"]
+
+
+def test_show_create_table_round_trips(conn, db, fixture_data):
+    """SHOW CREATE TABLE gives DDL that recreates an equivalent table."""
+    t = f"{db}.sales_ddl"
+    conn.execute(f"CREATE EXTERNAL TABLE {t} (item string COMMENT 'what', qty int, price double) "
+                 f"PARTITIONED BY (year int, month string) STORED AS PARQUET "
+                 f"LOCATION '{fixture_data / 'sales'}' TBLPROPERTIES ('team'='shop')")
+    ddl = "\n".join(r[0] for r in q(conn, f"SHOW CREATE TABLE {t}"))
+    upper = ddl.upper()
+    assert "CREATE EXTERNAL TABLE" in upper and "PARTITIONED BY" in upper, ddl
+    for word in ("item", "qty", "price", "year", "month", "what", "team", "shop", str(fixture_data / "sales")):
+        assert word in ddl, f"{word!r} missing from:\n{ddl}"
+    before = q(conn, f"DESCRIBE {t}")
+
+    conn.execute(f"DROP TABLE {t}")
+    conn.execute(ddl)
+    assert q(conn, f"DESCRIBE {t}") == before
+    conn.execute(f"MSCK REPAIR TABLE {t}")
+    assert q(conn, f"SELECT count(*), sum(qty) FROM {t} WHERE year = 2024") == [(4, 9)]
+    assert dict(q(conn, f"SHOW TBLPROPERTIES {t}")).get("team") == "shop"
+
+
+def test_explain_shows_the_table_scan(conn, db):
+    rows = q(conn, f"EXPLAIN SELECT count(*) FROM {db}.orders WHERE customer = 'alice'")
+    assert rows and all(len(r) == 2 for r in rows), rows
+    text = "\n".join(str(v) for r in rows for v in r)
+    assert "TableScan" in text and "orders" in text, text
+    assert "customer" in text, f"the filter is not in the plan:\n{text}"
+    rows = q(conn, f"EXPLAIN SELECT item FROM {db}.sales WHERE year = 2024")
+    text = "\n".join(str(v) for r in rows for v in r)
+    assert "TableScan" in text and "sales" in text, text
+
+
+# ---------------------------------------------------------------------------------------------
+# CTAS / INSERT files
+
+def parquet_rows(folder: Path, columns: List[str]) -> List[tuple]:
+    out = []
+    for f in sorted(folder.glob("*.parquet")):
+        t = pq.read_table(f).to_pydict()
+        out += list(zip(*(t[c] for c in columns)))
+    return out
+
+
+def data_files(folder: Path) -> List[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(("_", "."))]
+
+
+def test_ctas_writes_hive_partition_folders_in_the_warehouse(conn, db, gateway):
+    target = "sqlt_ctas"
+    conn.execute(f"CREATE DATABASE {target}")
+    conn.execute(f"CREATE TABLE {target}.orders_by_day WITH (format='PARQUET', partitioned_by=ARRAY['day']) AS "
+                 f"SELECT id, customer, qty, day FROM {db}.orders")
+    table_dir = Path(gateway.warehouse) / f"{target}.db" / "orders_by_day"
+    assert table_dir.is_dir(), f"no {table_dir}: {sorted(str(p) for p in Path(gateway.warehouse).rglob('*'))}"
+    folders = sorted(p.name for p in table_dir.iterdir() if p.is_dir())
+    assert folders == ["day=2024-01-01", "day=2024-01-02", "day=2024-01-03"]
+    assert all(p.suffix == ".parquet" for p in data_files(table_dir)), data_files(table_dir)
+
+    got = []
+    for folder in folders:
+        day = folder.split("=", 1)[1]
+        rows = parquet_rows(table_dir / folder, ["id", "customer", "qty"])
+        assert rows, f"no Parquet rows in {folder}"
+        got += [(i, c, n, day) for i, c, n in rows]
+    assert sorted(got) == sorted((o[0], o[1], o[4], o[5].isoformat()) for o in ORDERS)
+
+    # the catalog over Thrift: a managed table with one partition per folder
+    with connect(gateway) as hms:
+        t = hms.get_table(target, "orders_by_day")
+        assert norm_location(t.sd.location) == str(table_dir)
+        assert [(k.name, k.type) for k in t.partitionKeys] == [("day", "date")]
+        assert [(c.name, c.type) for c in t.sd.cols] == [("id", "int"), ("customer", "string"), ("qty", "bigint")]
+        assert t.tableType == "MANAGED_TABLE"
+        names = sorted(hms.get_partition_names(target, "orders_by_day", -1))
+        assert names == folders
+        p = hms.get_partition_by_name(target, "orders_by_day", "day=2024-01-02")
+        assert norm_location(p.sd.location) == str(table_dir / "day=2024-01-02")
+
+    # INSERT INTO a new partition: a new folder, registered at once
+    conn.execute(f"INSERT INTO {target}.orders_by_day SELECT id + 10, customer, qty, DATE '2024-02-29' "
+                 f"FROM {db}.orders WHERE id = 1")
+    assert parquet_rows(table_dir / "day=2024-02-29", ["id", "customer", "qty"]) == [(11, "alice", 5)]
+    with connect(gateway) as hms:
+        assert "day=2024-02-29" in hms.get_partition_names(target, "orders_by_day", -1)
+    assert q(conn, f"SELECT count(*) FROM {target}.orders_by_day") == [(7,)]
+
+    # DROP TABLE of a managed table removes its files
+    conn.execute(f"DROP TABLE {target}.orders_by_day")
+    assert not table_dir.exists() or not data_files(table_dir), data_files(table_dir)
+
+
+def test_ctas_external_location_is_readable_by_another_engine(conn, db, tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    out = tmp_path / "geo"
+    conn.execute("CREATE DATABASE IF NOT EXISTS sqlt_ctas")
+    conn.execute(f"CREATE TABLE sqlt_ctas.orders_geo WITH (format='PARQUET', external_location='{out}', "
+                 f"partitioned_by=ARRAY['customer', 'paid']) AS "
+                 f"SELECT id, amount, customer, paid FROM {db}.orders WHERE customer IN ('alice', 'bob')")
+    assert sorted(str(p.relative_to(out)) for p in out.glob("*/*") if p.is_dir()) == [
+        "customer=alice/paid=true", "customer=bob/paid=false"]
+    rows = duckdb.sql(f"SELECT id, CAST(amount AS VARCHAR), customer, CAST(paid AS VARCHAR) FROM "
+                      f"read_parquet('{out}/*/*/*.parquet', hive_partitioning = true) ORDER BY id").fetchall()
+    assert rows == [(1, "12.50", "alice", "true"), (2, "7.25", "bob", "false"), (3, "30.00", "alice", "true")]
+    # external: dropping the table keeps the files
+    conn.execute("DROP TABLE sqlt_ctas.orders_geo")
+    assert len(list(out.glob("*/*/*.parquet"))) >= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# the same catalog over Thrift
+
+def test_gateway_ddl_is_seen_over_thrift(conn, db, gateway, fixture_data):
+    with connect(gateway) as hms:
+        t = hms.get_table(db, "people")
+        assert t.tableType == "EXTERNAL_TABLE"
+        assert norm_location(t.sd.location) == str(fixture_data / "people_csv")
+        assert t.sd.serdeInfo.serializationLib == LAZY_SIMPLE
+        assert t.sd.serdeInfo.parameters.get("field.delim") == ","
+        assert t.parameters.get("skip.header.line.count") == "1"
+        assert [(c.name, c.type) for c in t.sd.cols] == [
+            ("id", "int"), ("name", "string"), ("city", "string"), ("age", "int"), ("score", "double")]
+        s = hms.get_table(db, "sales")
+        assert [(k.name, k.type, k.comment) for k in s.partitionKeys] == [
+            ("year", "int", "calendar year"), ("month", "string", None)]
+        assert sorted(hms.get_partition_names(db, "sales", -1)) == [
+            "year=2023/month=12", "year=2024/month=01", "year=2024/month=02"]
+        assert db in hms.get_all_databases()
+
+
+def test_thrift_ddl_is_seen_by_the_gateway(conn, gateway, fixture_data):
+    """A table and partitions created by another metastore client (as Spark would) are queryable."""
+    dbname = unique("sqlt_thrift")
+    conn.execute(f"CREATE DATABASE {dbname}")
+    cols = [FieldSchema(name=n, type=t, comment=None) for n, t in
+            (c.strip().split() for c in SALES_DDL_COLUMNS.split(","))]
+    keys = [FieldSchema(name="year", type="int", comment=None), FieldSchema(name="month", type="string", comment=None)]
+    table = make_table(dbname, "sales", f"file:{fixture_data / 'sales'}", cols=cols, part_keys=keys)
+    with connect(gateway) as hms:
+        hms.create_table(table)
+        hms.add_partitions([make_partition(table, ["2024", "01"]), make_partition(table, ["2023", "12"])])
+    expected_2024 = sorted((i, n, p) for (i, n, p) in SALES[(2024, "01")])
+    assert sorted(q(conn, f"SELECT item, qty, price FROM {dbname}.sales WHERE year = 2024")) == expected_2024
+    assert q(conn, f"SELECT count(*) FROM {dbname}.sales") == [(5,)]
+
+    with connect(gateway) as hms:
+        hms.add_partitions([make_partition(table, ["2024", "02"])])
+    deadline = time.monotonic() + 15  # metadata may be cached for a short TTL
+    while True:
+        got = q(conn, f"SELECT count(*) FROM {dbname}.sales")
+        if got == [(6,)] or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert got == [(6,)]
+    conn.execute(f"DROP DATABASE {dbname} CASCADE")
+    assert dbname not in [r[0] for r in q(conn, "SHOW DATABASES")]
