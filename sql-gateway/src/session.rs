@@ -212,11 +212,10 @@ impl SimpleQueryHandler for Session {
                     .map(|r| vec![r])
                     .map_err(|e| e.to_wire()),
                 Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
-                    Ok(()) if crate::rewrite::rewrite_sql(&sql).is_some() => {
-                        let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or_default();
+                    Ok(()) => {
+                        let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or(sql);
                         SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await
                     }
-                    Ok(()) => SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await,
                     Err(e) => Err(e.to_wire()),
                 },
                 Err(e) => Err(e.to_wire()),
@@ -266,10 +265,8 @@ impl QueryParser for SessionParser {
         let name = client.metadata().get("user").cloned().unwrap_or_default();
         let user = self.shared.users.session_user(&name);
         check_df_statement(&user, &self.ctx, sql).map_err(|e| e.to_wire())?;
-        match crate::rewrite::rewrite_sql(sql) {
-            Some(rewritten) => self.inner.parse_sql(client, &rewritten, types).await,
-            None => self.inner.parse_sql(client, sql, types).await,
-        }
+        let sql = crate::rewrite::rewrite_sql(sql).unwrap_or_else(|| sql.to_string());
+        self.inner.parse_sql(client, &sql, types).await
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
