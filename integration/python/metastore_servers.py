@@ -49,7 +49,8 @@ class LakehiveServer:
 
     With ``pg=True`` or a ``pg_port`` it adds ``--pg-addr 127.0.0.1:<pg_port>`` and ``pg_args``
     (e.g. ``["--pg-trust"]`` or ``["--config", path]``) and waits for both ports. ``env`` adds
-    variables to the server's environment (e.g. the users' ``password_env`` variables).
+    variables to the server's environment (e.g. the users' ``password_env`` variables); a None
+    value removes one.
     """
 
     kind = "lakehive"
@@ -57,7 +58,7 @@ class LakehiveServer:
     def __init__(self, data_dir, port: Optional[int] = None, binary: Optional[str] = None,
                  startup_timeout: float = 60.0, extra_args: Optional[List[str]] = None,
                  pg: bool = False, pg_port: Optional[int] = None, pg_args: Optional[List[str]] = None,
-                 env: Optional[Dict[str, str]] = None):
+                 env: Optional[Dict[str, Optional[str]]] = None):
         self.binary = binary or find_lakehive_bin()
         self.data_dir = Path(data_dir).resolve()
         self.host = "127.0.0.1"
@@ -126,7 +127,9 @@ class LakehiveServer:
         with open(self.log_path, "ab") as log:
             log.write(f"\n=== start #{self.starts}: {' '.join(self.command())}\n".encode())
             log.flush()
-            env = {**os.environ, **self.env} if self.env else None
+            env = None
+            if self.env:
+                env = {k: v for k, v in {**os.environ, **self.env}.items() if v is not None}
             self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, preexec_fn=_pdeathsig, env=env)
         deadline = time.monotonic() + self.startup_timeout

@@ -60,7 +60,7 @@ class GatewayFactory:
         self.servers: List[LakehiveServer] = []
 
     def start(self, name: str = "gw", trust: bool = True, config: Optional[str] = None,
-              env: Optional[Dict[str, str]] = None, tls: Optional[Tuple[Path, Path]] = None,
+              env: Optional[Dict[str, Optional[str]]] = None, tls: Optional[Tuple[Path, Path]] = None,
               extra: Optional[List[str]] = None) -> LakehiveServer:
         binary = require_gateway_binary()
         root = self.base / f"{name}-{len(self.servers)}"

@@ -10,19 +10,17 @@ and an unreachable endpoint (a clean SQL error; the session keeps working).
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 
+from gateway_fixtures import pg_connect, require_gateway_binary
 from java_hms import _pdeathsig, free_port, port_open
-from metastore_servers import LakehiveServer, find_lakehive_bin
 
 psycopg = pytest.importorskip("psycopg")
 boto3 = pytest.importorskip("boto3")
@@ -43,12 +41,6 @@ SALES: Dict[str, List[tuple]] = {
     "c": [(6, "cherry", 6.5)],
 }
 PEOPLE_CSV = "id,name,city\n1,Ada,London\n2,Grace,Arlington\n3,Linus,Helsinki\n"
-
-
-def _require_lakehive_gateway() -> str:
-    if os.environ.get("LAKEHIVE_TEST_TARGET", "lakehive").strip().lower() != "lakehive":
-        pytest.skip("the SQL gateway is Lakehive's: not run against the Java metastore")
-    return find_lakehive_bin()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,9 +71,12 @@ class MotoServer:
         return boto3.client("s3", endpoint_url=self.endpoint, region_name=REGION, aws_access_key_id=KEY_ID,
                             aws_secret_access_key=SECRET, config=Config(s3={"addressing_style": "path"}))
 
-    def env(self) -> Dict[str, str]:
-        """What the lakehive server needs to reach this endpoint (object_store's from_env names)."""
-        return {"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": REGION,
+    def env(self) -> Dict[str, Optional[str]]:
+        """What the lakehive server needs to reach this endpoint (object_store's from_env names);
+        None unsets a variable that could point it at other credentials."""
+        return {"AWS_PROFILE": None, "AWS_SESSION_TOKEN": None, "AWS_CONFIG_FILE": None,
+                "AWS_SHARED_CREDENTIALS_FILE": None,
+                "AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": REGION,
                 "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT": self.endpoint, "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_ALLOW_HTTP": "true", "AWS_EC2_METADATA_DISABLED": "true"}
 
@@ -93,45 +88,6 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-@contextlib.contextmanager
-def _environ(extra: Dict[str, str]) -> Iterator[None]:
-    saved = dict(os.environ)
-    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        os.environ.pop(k, None)
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-class GatewayServer:
-    """`lakehive serve --data-dir D --thrift-addr 127.0.0.1:P --pg-addr 127.0.0.1:Q --pg-trust`."""
-
-    def __init__(self, binary: str, data_dir: Path, env: Optional[Dict[str, str]] = None):
-        self.pg_port = free_port()
-        with _environ(env or {}):
-            self.server = LakehiveServer(data_dir, binary=binary,
-                                         extra_args=["--pg-addr", f"127.0.0.1:{self.pg_port}", "--pg-trust"])
-        deadline = time.monotonic() + 60
-        while not port_open("127.0.0.1", self.pg_port):
-            if not self.server.alive() or time.monotonic() > deadline:
-                self.server.stop()
-                raise RuntimeError(f"the gateway did not listen on {self.pg_port}\n{self.server.log_tail()}")
-            time.sleep(0.05)
-
-    @property
-    def dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.pg_port} dbname=lakehive user=bench"
-
-    def connect(self):
-        return psycopg.connect(self.dsn, autocommit=True, connect_timeout=30)
-
-    def stop(self) -> None:
-        self.server.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,12 +103,8 @@ def _parquet_bytes(rows: List[tuple]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def binary():
-    return _require_lakehive_gateway()
-
-
-@pytest.fixture(scope="module")
-def moto(binary, tmp_path_factory):
+def moto(tmp_path_factory):
+    require_gateway_binary()
     server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
     yield server
     server.stop()
@@ -174,15 +126,13 @@ def s3(moto):
 
 
 @pytest.fixture(scope="module")
-def s3_gateway(binary, moto, s3, tmp_path_factory):
-    server = GatewayServer(binary, tmp_path_factory.mktemp("gateway-s3") / "data", env=moto.env())
-    yield server
-    server.stop()
+def s3_gateway(module_gateway_factory, moto, s3):
+    return module_gateway_factory.start("s3", env=moto.env())
 
 
 @pytest.fixture
 def conn(s3_gateway):
-    c = s3_gateway.connect()
+    c = pg_connect(s3_gateway)
     yield c
     c.close()
 
@@ -190,7 +140,7 @@ def conn(s3_gateway):
 @pytest.fixture(scope="module")
 def sales(s3_gateway):
     """s3db.sales over s3://.../data/sales/, partitions registered by MSCK REPAIR TABLE."""
-    with s3_gateway.connect() as c:
+    with pg_connect(s3_gateway) as c:
         c.execute("CREATE DATABASE IF NOT EXISTS s3db")
         c.execute(f"CREATE EXTERNAL TABLE s3db.sales (id bigint, name string, amount double) "
                   f"PARTITIONED BY (k string) STORED AS PARQUET LOCATION 's3://{BUCKET}/data/sales/'")
@@ -296,18 +246,17 @@ def test_ctas_into_s3_database_location(conn, sales, s3):
     assert q(conn, "SELECT id, name FROM s3wh.cheap ORDER BY id") == [(1, "apple"), (3, "banana")]
 
 
-def test_unreachable_storage_is_a_clean_sql_error(binary, tmp_path):
+def test_unreachable_storage_is_a_clean_sql_error(gateway_factory, tmp_path):
     """A table on an S3 endpoint that has gone away: the query fails with an SQL error within a
     bounded time, and the same session goes on working."""
     moto = MotoServer(tmp_path / "moto2.log")
-    gw = None
     try:
         client = moto.client()
         client.create_bucket(Bucket="gone")
         client.put_object(Bucket="gone", Key="t/part-0.parquet", Body=_parquet_bytes([(1, "x", 1.0)]))
         client.put_object(Bucket="gone", Key="u/part-0.parquet", Body=_parquet_bytes([(2, "y", 2.0)]))
-        gw = GatewayServer(binary, tmp_path / "data", env=moto.env())
-        with gw.connect() as c:
+        gw = gateway_factory.start("gone", env=moto.env())
+        with pg_connect(gw) as c:
             c.execute("CREATE DATABASE gone")
             c.execute("CREATE EXTERNAL TABLE gone.t (id bigint, name string, amount double) "
                       "STORED AS PARQUET LOCATION 's3://gone/t/'")
@@ -330,8 +279,6 @@ def test_unreachable_storage_is_a_clean_sql_error(binary, tmp_path):
             assert not c.closed and not c.broken
             assert q(c, "SELECT 1 + 1") == [(2,)]
             assert ("gone",) in [tuple(r[:1]) for r in q(c, "SHOW DATABASES")]
-        assert gw.server.alive(), gw.server.log_tail()
+        assert gw.alive(), gw.log_tail()
     finally:
-        if gw:
-            gw.stop()
         moto.stop()

@@ -10,8 +10,6 @@ with Hive support points `hive.metastore.uris` at it and uses the server's wareh
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 from typing import List
@@ -19,8 +17,8 @@ from typing import List
 import pytest
 
 from hms_util import connect, norm_location
-from java_hms import free_port, port_open
-from metastore_servers import LakehiveServer, find_lakehive_bin
+from gateway_fixtures import pg_connect
+from spark_util import hive_spark_session
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -31,78 +29,17 @@ EVENTS = [(1, "a", "2024-01-01"), (2, "b", "2024-01-01"), (3, "c", "2024-01-02")
           (5, None, "2024-01-02"), (6, "f", "2024-01-03")]
 
 
-def _require_lakehive_gateway() -> str:
-    if os.environ.get("LAKEHIVE_TEST_TARGET", "lakehive").strip().lower() != "lakehive":
-        pytest.skip("the SQL gateway is Lakehive's: not run against the Java metastore")
-    return find_lakehive_bin()
-
-
-class GatewayServer:
-    """`lakehive serve --data-dir D --thrift-addr 127.0.0.1:P --pg-addr 127.0.0.1:Q --pg-trust`."""
-
-    def __init__(self, binary: str, data_dir: Path):
-        self.pg_port = free_port()
-        self.server = LakehiveServer(data_dir, binary=binary,
-                                     extra_args=["--pg-addr", f"127.0.0.1:{self.pg_port}", "--pg-trust"])
-        deadline = time.monotonic() + 60
-        while not port_open("127.0.0.1", self.pg_port):
-            if not self.server.alive() or time.monotonic() > deadline:
-                self.server.stop()
-                raise RuntimeError(f"the gateway did not listen on {self.pg_port}\n{self.server.log_tail()}")
-            time.sleep(0.05)
-
-    host = property(lambda self: self.server.host)
-    port = property(lambda self: self.server.port)
-    uri = property(lambda self: self.server.uri)
-    warehouse = property(lambda self: self.server.warehouse)
-
-    @property
-    def dsn(self) -> str:
-        return f"host=127.0.0.1 port={self.pg_port} dbname=lakehive user=bench"
-
-    def connect(self):
-        return psycopg.connect(self.dsn, autocommit=True, connect_timeout=30)
-
-    def stop(self) -> None:
-        self.server.stop()
-
-
 @pytest.fixture(scope="module")
-def gw(tmp_path_factory):
-    binary = _require_lakehive_gateway()
-    server = GatewayServer(binary, tmp_path_factory.mktemp("gateway-spark") / "data")
-    yield server
-    if not server.server.alive():
-        print(f"\nlakehive died during the tests:\n{server.server.log_tail()}", file=sys.stderr)
-    server.stop()
+def gw(module_gateway_factory):
+    """`lakehive serve --pg-trust`: the metastore Spark uses and the gateway, one process."""
+    return module_gateway_factory.start("spark")
 
 
 @pytest.fixture(scope="module")
 def spark(gw, tmp_path_factory):
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    scratch = tmp_path_factory.mktemp("spark-gw")
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .appName("lakehive-gateway-cross-engine")
-        .config("spark.sql.catalogImplementation", "hive")
-        .config("spark.hadoop.hive.metastore.uris", gw.uri)
-        .config("spark.sql.warehouse.dir", gw.warehouse)
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.local.dir", str(scratch / "local"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.hadoop.hive.exec.dynamic.partition", "true")
-        .config("spark.hadoop.hive.exec.dynamic.partition.mode", "nonstrict")
-        .config("spark.hadoop.hive.metastore.client.socket.timeout", "120s")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("WARN")
+    pytest.importorskip("pyspark.sql")
+    session = hive_spark_session("lakehive-gateway-cross-engine", gw.uri, gw.warehouse,
+                                 tmp_path_factory.mktemp("spark-gw"))
     yield session
     try:
         session.sql(f"DROP DATABASE IF EXISTS {DB} CASCADE")
@@ -142,7 +79,7 @@ def spark_partitions(spark, table: str) -> List[str]:
 # ---------------------------------------------------------------------------------------------
 
 def test_gateway_reads_spark_partitioned_table(gw, spark, events):
-    with gw.connect() as c:
+    with pg_connect(gw) as c:
         assert srt(q(c, f"SELECT id, name, dt FROM {events}")) == srt(spark.table(events).select("id", "name", "dt").collect())
         assert srt(q(c, f"SELECT id, name, dt FROM {events}")) == srt(EVENTS)
         assert srt(q(c, f"SELECT id, name FROM {events} WHERE dt = '2024-01-02'")) == [(3, "c"), (5, None)]
@@ -153,7 +90,7 @@ def test_gateway_reads_spark_partitioned_table(gw, spark, events):
 
 
 def test_gateway_sees_spark_catalog(gw, events):
-    with gw.connect() as c:
+    with pg_connect(gw) as c:
         assert (DB,) in [tuple(r[:1]) for r in q(c, "SHOW DATABASES")]
         assert "events" in [r[0] for r in q(c, f"SHOW TABLES IN {DB}")]
         cols = q(c, "SELECT column_name, data_type FROM information_schema.columns "
@@ -162,7 +99,7 @@ def test_gateway_sees_spark_catalog(gw, events):
 
 
 def test_spark_reads_gateway_ctas(gw, spark, events):
-    with gw.connect() as c:
+    with pg_connect(gw) as c:
         c.execute(f"CREATE TABLE {DB}.g WITH (format='PARQUET', partitioned_by=ARRAY['dt']) AS "
                   f"SELECT id, name, dt FROM {events}")
         assert srt(q(c, f"SELECT id, name, dt FROM {DB}.g")) == srt(EVENTS)
@@ -198,7 +135,7 @@ def test_gateway_sees_partition_added_by_spark(gw, spark, events):
     spark.sql(f"INSERT INTO {t} PARTITION (dt = '2024-01-04') VALUES (7, 'g')")
     expected = srt(EVENTS + [(7, "g", "2024-01-04")])
     deadline = time.monotonic() + 15  # the gateway may cache table metadata for a short TTL
-    with gw.connect() as c:
+    with pg_connect(gw) as c:
         while True:
             got = srt(q(c, f"SELECT id, name, dt FROM {t}"))
             if got == expected or time.monotonic() > deadline:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from hms_util import connect, norm_location
+from spark_util import hive_spark_session
 
 DB = "spark_it"
 
@@ -19,30 +18,9 @@ pytestmark = pytest.mark.timeout(600)
 @pytest.fixture(scope="module")
 def spark(metastore, tmp_path_factory):
     """One SparkSession for the module (start-up is slow)."""
-    pyspark_sql = pytest.importorskip("pyspark.sql")
-    scratch = tmp_path_factory.mktemp("spark")
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = (
-        pyspark_sql.SparkSession.builder.master("local[1]")
-        .appName("lakehive-integration")
-        .config("spark.sql.catalogImplementation", "hive")
-        .config("spark.hadoop.hive.metastore.uris", metastore.uri)
-        .config("spark.sql.warehouse.dir", metastore.warehouse)
-        .config("spark.driver.memory", "1g")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.local.dir", str(scratch / "local"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
-        .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
-        .config("spark.hadoop.hive.exec.dynamic.partition", "true")
-        .config("spark.hadoop.hive.exec.dynamic.partition.mode", "nonstrict")
-        .config("spark.hadoop.hive.metastore.client.socket.timeout", "120s")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("WARN")
+    pytest.importorskip("pyspark.sql")
+    session = hive_spark_session("lakehive-integration", metastore.uri, metastore.warehouse,
+                                 tmp_path_factory.mktemp("spark"))
     yield session
     try:
         session.sql(f"DROP DATABASE IF EXISTS {DB} CASCADE")
