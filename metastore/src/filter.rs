@@ -192,6 +192,8 @@ enum Bound {
 #[derive(Debug)]
 pub(crate) struct PartitionFilter {
     root: Bound,
+    /// For each key, the value a top-level equality fixes it to (string-typed keys only).
+    fixed: Vec<Option<String>>,
     prefix: Vec<String>,
 }
 
@@ -199,15 +201,30 @@ impl PartitionFilter {
     /// Parses `filter` and binds it to `keys`.
     pub(crate) fn new(filter: &str, keys: &[Column]) -> Result<PartitionFilter> {
         let expr = parse(filter)?;
-        let prefix = equality_prefix(&expr, keys);
+        let fixed = fixed_values(&expr, keys);
+        let prefix = fixed.iter().map_while(Clone::clone).collect();
         let root = bind(&expr, keys)?;
-        Ok(PartitionFilter { root, prefix })
+        Ok(PartitionFilter {
+            root,
+            fixed,
+            prefix,
+        })
     }
 
     /// Values of the leading (string-typed) keys that every match must have: the range a
     /// store scans instead of the whole table.
     pub(crate) fn leading_values(&self) -> &[String] {
         &self.prefix
+    }
+
+    /// The keys past the leading ones that every match has a fixed value for, with that value:
+    /// candidates for the store's partition-key index.
+    pub(crate) fn fixed_after_prefix(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.fixed
+            .iter()
+            .enumerate()
+            .skip(self.prefix.len())
+            .filter_map(|(i, v)| Some((i, v.as_deref()?)))
     }
 
     /// Whether a partition with these values passes the filter.
@@ -368,8 +385,8 @@ fn eval_in(
     (!unknown).then_some(false)
 }
 
-/// The values fixed by top-level `key = 'literal'` conjuncts on the leading string keys.
-fn equality_prefix(expr: &Expr, keys: &[Column]) -> Vec<String> {
+/// The value each string-typed key is fixed to by a top-level `key = 'literal'` conjunct.
+fn fixed_values(expr: &Expr, keys: &[Column]) -> Vec<Option<String>> {
     let mut fixed: Vec<Option<String>> = vec![None; keys.len()];
     let conjuncts = match expr {
         Expr::And(es) => es.as_slice(),
@@ -389,7 +406,7 @@ fn equality_prefix(expr: &Expr, keys: &[Column]) -> Vec<String> {
             }
         }
     }
-    fixed.into_iter().map_while(|v| v).collect()
+    fixed
 }
 
 #[cfg(test)]

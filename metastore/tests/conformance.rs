@@ -357,6 +357,90 @@ pub(crate) async fn partitions(c: &dyn Catalog) {
     );
 }
 
+/// Filters fixing keys after the first (which the local store answers from its partition-key
+/// index) return what a full scan would, before and after partitions are renamed, dropped and
+/// their table re-created.
+pub(crate) async fn filters_on_later_keys(c: &dyn Catalog) {
+    c.create_database(db("ix")).await.unwrap();
+    let make = || parquet_table("ix", "t", &["y", "m", "d"]);
+    c.create_table(make()).await.unwrap();
+    let t = c.get_table("ix", "t").await.unwrap();
+    let mut batch = Vec::new();
+    for y in ["2023", "2024"] {
+        for m in ["01", "02", "03"] {
+            for d in ["1", "2", "3", "4"] {
+                batch.push(part("ix", "t", &t, &[y, m, d]));
+            }
+        }
+    }
+    c.add_partitions("ix", "t", batch, false).await.unwrap();
+    let names = |filter: &'static str| async move {
+        let q = PartitionQuery::Filter(filter.into());
+        c.list_partition_names("ix", "t", &q, None).await.unwrap()
+    };
+    let d2 = names("d = '2'").await;
+    assert_eq!(d2.len(), 6);
+    assert_eq!(d2[0], "y=2023/m=01/d=2");
+    assert_eq!(d2[5], "y=2024/m=03/d=2");
+    assert_eq!(
+        names("m = '02' and d = '3'").await,
+        vec!["y=2023/m=02/d=3", "y=2024/m=02/d=3"]
+    );
+    assert_eq!(names("y = '2024' and d = '4' and m > '01'").await.len(), 2);
+    assert_eq!(names("d = '2' or d = '3'").await.len(), 12);
+    assert!(names("d = '9'").await.is_empty());
+    let q = PartitionQuery::Filter("m = '03' and d = '1'".into());
+    let parts = c.list_partitions("ix", "t", &q, None).await.unwrap();
+    assert_eq!(parts.len(), 2);
+    assert!(parts[1]
+        .sd
+        .location
+        .as_deref()
+        .unwrap()
+        .ends_with("/y=2024/m=03/d=1"));
+    assert_eq!(
+        c.list_partitions("ix", "t", &q, Some(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let spec = PartitionQuery::Values(vec!["".into(), "".into(), "4".into()]);
+    assert_eq!(
+        c.list_partitions("ix", "t", &spec, None)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(c.count_partitions("ix", "t", "d = '2'").await.unwrap(), 6);
+
+    let old = c
+        .get_partition("ix", "t", &["2023".into(), "01".into(), "2".into()])
+        .await
+        .unwrap();
+    let mut moved = old.clone();
+    moved.values = vec!["2023".into(), "01".into(), "7".into()];
+    moved.sd.location = None;
+    c.rename_partition("ix", "t", &old.values, moved)
+        .await
+        .unwrap();
+    assert_eq!(names("d = '2'").await.len(), 5);
+    assert_eq!(names("d = '7'").await, vec!["y=2023/m=01/d=7"]);
+    let gone = vec![vec!["2024".to_string(), "03".to_string(), "2".to_string()]];
+    c.drop_partitions("ix", "t", &gone, false, false)
+        .await
+        .unwrap();
+    assert_eq!(names("d = '2'").await.len(), 4);
+
+    c.drop_table("ix", "t", false).await.unwrap();
+    c.create_table(make()).await.unwrap();
+    assert!(
+        names("d = '3'").await.is_empty(),
+        "no entries outlive their table"
+    );
+}
+
 pub(crate) async fn table_changes_keep_partition_schemas(c: &dyn Catalog) {
     c.create_database(db("s")).await.unwrap();
     c.create_table(parquet_table("s", "t", &["k"]))
@@ -544,6 +628,11 @@ macro_rules! conformance_suite {
         async fn partitions() {
             let (_g, c) = $make.await;
             $crate::conformance::partitions(&*c).await;
+        }
+        #[tokio::test(flavor = "multi_thread")]
+        async fn filters_on_later_keys() {
+            let (_g, c) = $make.await;
+            $crate::conformance::filters_on_later_keys(&*c).await;
         }
         #[tokio::test(flavor = "multi_thread")]
         async fn table_changes_keep_partition_schemas() {

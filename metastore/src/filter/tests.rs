@@ -120,6 +120,26 @@ fn leading_prefix_for_range_scans() {
     assert_eq!(f("year = '2024' and month > '01'"), vec!["2024"]);
 }
 
+#[test]
+fn keys_fixed_past_the_prefix_are_index_candidates() {
+    let f = |s: &str| {
+        let filter = PartitionFilter::new(s, &ymd()).unwrap();
+        let fixed: Vec<(usize, String)> = filter
+            .fixed_after_prefix()
+            .map(|(i, v)| (i, v.to_string()))
+            .collect();
+        fixed
+    };
+    assert_eq!(f("month = '01'"), vec![(1, "01".to_string())]);
+    assert_eq!(f("year = '2024' and month = '01'"), vec![]);
+    assert_eq!(f("year = '2024' and day = 3"), vec![]);
+    assert_eq!(
+        f("month = '02' or month = '01'"),
+        Vec::<(usize, String)>::new()
+    );
+    assert_eq!(f("not month = '01'"), vec![]);
+}
+
 /// Runs `f` on a thread with the 2 MB stack of a connection thread.
 fn on_connection_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     std::thread::Builder::new()

@@ -15,15 +15,27 @@
 //! | 0x07 | `07` table_id values column                  | partition `ColumnStats`              |
 //! | 0x08 | `08` db_id function_name                     | `Function`                           |
 //! | 0x09 | `09` event_id (u64 BE)                       | `Event`                              |
+//! | 0x0A | `0A` table_id pos (u16 BE) value values      | empty: partition-key index entry     |
+//! | 0x00 | `00` `"part-index"`                          | index format built (u64 BE, now 1)   |
 //!
 //! `values` is the partition values in key order, each encoded self-delimiting so that a
 //! prefix of the values is a prefix of the key: bytes `00` become `00 FF`, and each value ends
 //! with `00 01`. Byte order of encoded values is the order of the raw values, so partitions
 //! come out sorted by their values and a filter fixing the leading keys is one range scan.
+//!
+//! The partition-key index (`0A`) makes equality on a key other than the first a range scan
+//! too: every partition of a table with several keys has one entry for each key position
+//! `pos >= 1`, holding that key's value and then all the partition's values. Fixing key `pos`
+//! and the leading keys is then the prefix `0A table_id pos value leading-values`. Entries are
+//! written and deleted in the same batch as their partition rows; catalogs from before the
+//! index are indexed once when opened (the `"part-index"` marker records it).
 
 use crate::error::{Error, Result};
 
 pub(crate) const ID_COUNTER: &[u8] = b"\x00ids";
+pub(crate) const PART_INDEX_MARKER: &[u8] = b"\x00part-index";
+/// The index format `PART_INDEX_MARKER` records once every partition is indexed.
+pub(crate) const PART_INDEX_VERSION: u64 = 1;
 const DB_NAME: u8 = 0x01;
 const DB: u8 = 0x02;
 const TABLE_NAME: u8 = 0x03;
@@ -33,6 +45,7 @@ const TABLE_STATS: u8 = 0x06;
 const PART_STATS: u8 = 0x07;
 const FUNCTION: u8 = 0x08;
 const EVENT: u8 = 0x09;
+const PART_INDEX: u8 = 0x0A;
 
 fn key(tag: u8, id: Option<u64>, rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(9 + rest.len());
@@ -84,6 +97,14 @@ pub(crate) fn table(id: u64) -> Vec<u8> {
 pub(crate) fn partition(table_id: u64, values: &[String]) -> Vec<u8> {
     key(PARTITION, Some(table_id), &encode_values(values))
 }
+/// Prefix of every table's partitions.
+pub(crate) fn all_partitions() -> Vec<u8> {
+    vec![PARTITION]
+}
+/// The table id of a partition key.
+pub(crate) fn decode_partition_table(k: &[u8]) -> Result<u64> {
+    Ok(read_id(strip(k, PARTITION, 0)?)?.0)
+}
 /// Prefix of the partitions of a table whose leading values are `values`.
 pub(crate) fn partitions(table_id: u64, values: &[String]) -> Vec<u8> {
     partition(table_id, values)
@@ -97,7 +118,10 @@ pub(crate) fn decode_partition(k: &[u8]) -> Result<Vec<String>> {
 /// Decodes a partition key's values into `out`, reusing its strings' buffers: a scan over a
 /// million partitions then allocates nothing per key.
 pub(crate) fn decode_partition_into(k: &[u8], out: &mut Vec<String>) -> Result<()> {
-    let mut rest = strip(k, PARTITION, 8)?;
+    decode_values_into(strip(k, PARTITION, 8)?, out)
+}
+
+fn decode_values_into(mut rest: &[u8], out: &mut Vec<String>) -> Result<()> {
     let mut n = 0;
     while !rest.is_empty() {
         let end = value_end(rest)?;
@@ -118,6 +142,40 @@ pub(crate) fn decode_partition_into(k: &[u8], out: &mut Vec<String>) -> Result<(
     }
     out.truncate(n);
     Ok(())
+}
+
+/// The index entry finding partition `values` by the value of key `pos` (`pos >= 1`).
+pub(crate) fn part_index(table_id: u64, pos: usize, values: &[String]) -> Vec<u8> {
+    let mut k = part_index_prefix(table_id, pos, &values[pos], &[]);
+    k.extend_from_slice(&encode_values(values));
+    k
+}
+
+/// Prefix of the index entries of partitions whose key `pos` is `value` and whose leading
+/// values are `lead`.
+pub(crate) fn part_index_prefix(
+    table_id: u64,
+    pos: usize,
+    value: &str,
+    lead: &[String],
+) -> Vec<u8> {
+    let pos = u16::try_from(pos).unwrap_or(u16::MAX).to_be_bytes();
+    let mut k = key(PART_INDEX, Some(table_id), &pos);
+    encode_value_into(&mut k, value);
+    k.extend_from_slice(&encode_values(lead));
+    k
+}
+
+/// Prefix of all of a table's index entries.
+pub(crate) fn part_index_all(table_id: u64) -> Vec<u8> {
+    key(PART_INDEX, Some(table_id), &[])
+}
+
+/// Decodes the partition values of an index entry into `out` (see [`decode_partition_into`]).
+pub(crate) fn decode_part_index_into(k: &[u8], out: &mut Vec<String>) -> Result<()> {
+    let rest = strip(k, PART_INDEX, 10)?;
+    let end = value_end(rest)?;
+    decode_values_into(&rest[end + 2..], out)
 }
 
 fn not_utf8() -> Error {
@@ -216,15 +274,19 @@ fn utf8(b: &[u8]) -> Result<String> {
 pub(crate) fn encode_values(values: &[String]) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.iter().map(|v| v.len() + 2).sum());
     for v in values {
-        for &b in v.as_bytes() {
-            out.push(b);
-            if b == 0 {
-                out.push(0xFF);
-            }
-        }
-        out.extend_from_slice(&[0x00, 0x01]);
+        encode_value_into(&mut out, v);
     }
     out
+}
+
+fn encode_value_into(out: &mut Vec<u8>, v: &str) {
+    for &b in v.as_bytes() {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0x00, 0x01]);
 }
 
 #[cfg(test)]
@@ -252,6 +314,10 @@ mod tests {
             b"\x07\0\0\0\0\0\0\0\x03x\0\x01c"
         );
         assert_eq!(event(7), b"\x09\0\0\0\0\0\0\0\x07");
+        assert_eq!(
+            part_index(3, 1, &s(&["2024", "05"])),
+            b"\x0a\0\0\0\0\0\0\0\x03\0\x0105\0\x012024\0\x0105\0\x01"
+        );
         assert_eq!(prefix_end(b"\x05\x01\xff"), b"\x05\x02");
     }
 
@@ -260,6 +326,10 @@ mod tests {
         assert_eq!(decode_db_name(&db_name("x_y")).unwrap(), "x_y");
         assert_eq!(decode_table_name(&table_name(9, "tbl")).unwrap(), "tbl");
         assert_eq!(decode_event(&event(42)).unwrap(), 42);
+        assert_eq!(
+            decode_partition_table(&partition(77, &s(&["a"]))).unwrap(),
+            77
+        );
         assert_eq!(decode_id(&encode_id(99)).unwrap(), 99);
         assert!(decode_db_name(&db(1)).is_err());
         assert!(decode_partition(b"\x05\0\0\0\0\0\0\0\x01abc").is_err());
@@ -282,7 +352,30 @@ mod tests {
         assert!(!partition(2, &s(&["a"])).starts_with(&partitions(1, &[])));
     }
 
+    #[test]
+    fn an_index_prefix_fixes_a_key_and_the_leading_values() {
+        let entry = part_index(1, 2, &s(&["2024", "01", "15", "07"]));
+        assert!(entry.starts_with(&part_index_prefix(1, 2, "15", &[])));
+        assert!(entry.starts_with(&part_index_prefix(1, 2, "15", &s(&["2024"]))));
+        assert!(!entry.starts_with(&part_index_prefix(1, 2, "1", &[])));
+        assert!(!entry.starts_with(&part_index_prefix(1, 1, "15", &[])));
+        assert!(!entry.starts_with(&part_index_prefix(1, 2, "15", &s(&["2023"]))));
+        assert!(entry.starts_with(&part_index_all(1)) && !entry.starts_with(&part_index_all(2)));
+        let mut out = Vec::new();
+        decode_part_index_into(&entry, &mut out).unwrap();
+        assert_eq!(out, s(&["2024", "01", "15", "07"]));
+        assert!(decode_part_index_into(&partition(1, &out), &mut out).is_err());
+    }
+
     proptest! {
+        #[test]
+        fn index_entries_round_trip(vals in prop::collection::vec(".*", 2..5), pos in 1usize..5) {
+            let pos = pos.min(vals.len() - 1);
+            let mut out = Vec::new();
+            decode_part_index_into(&part_index(5, pos, &vals), &mut out).unwrap();
+            prop_assert_eq!(out, vals);
+        }
+
         #[test]
         fn partition_keys_round_trip(vals in prop::collection::vec(".*", 1..4)) {
             prop_assert_eq!(decode_partition(&partition(5, &vals)).unwrap(), vals);

@@ -9,6 +9,7 @@ mod databases;
 mod files;
 pub(crate) mod keys;
 mod locks;
+mod part_index;
 mod part_rows;
 mod partitions;
 mod pattern;
@@ -117,6 +118,7 @@ impl LocalCatalog {
             locks: locks::Locks::new(config.lock_timeout),
         };
         catalog.ensure_default_database()?;
+        catalog.ensure_partition_index()?;
         Ok(catalog)
     }
 

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use super::codec::{self, StoredPartition};
+use super::part_index::index_entries;
 use super::part_rows::PartRows;
 use super::{json_message, keys, LocalCatalog};
 use crate::error::{Error, Result};
@@ -13,6 +14,21 @@ use crate::partname;
 
 /// Decides whether a partition (by its values) belongs to a listing.
 type Accept = Box<dyn Fn(&[String]) -> bool>;
+
+/// How a listing reads partitions: the range of the leading values `lead`, through the
+/// partition-key index when a later key is fixed too, keeping those that pass `accept`.
+struct Scan {
+    lead: Vec<String>,
+    /// A key position past `lead` and its fixed value.
+    index: Option<(usize, String)>,
+    accept: Accept,
+}
+
+/// The deepest of the fixed keys: in Hive layouts later keys split finer (day under month),
+/// so its index entries are the fewest to read.
+fn deepest<S: AsRef<str>>(fixed: impl Iterator<Item = (usize, S)>) -> Option<(usize, String)> {
+    fixed.last().map(|(i, v)| (i, v.as_ref().to_string()))
+}
 
 fn check_values(t: &Table, values: &[String]) -> Result<()> {
     if values.len() != t.partition_keys.len() {
@@ -61,6 +77,9 @@ impl LocalCatalog {
             }
             let stored = rows.to_row(&p, &name);
             tx.batch.put(&key, codec::encode(&stored)?);
+            for entry in index_entries(id, &p.values) {
+                tx.batch.put(entry, []);
+            }
             added.push(rows.partition(p.values, stored)?);
             names.push(name);
         }
@@ -89,35 +108,52 @@ impl LocalCatalog {
         PartRows::new(&row.table).partition(values.to_vec(), stored)
     }
 
-    /// The key prefix to scan and the test each scanned partition must pass.
-    fn plan(t: &Table, query: &PartitionQuery) -> Result<(Vec<String>, Accept)> {
+    /// The key range to scan and the test each scanned partition must pass.
+    fn plan(t: &Table, query: &PartitionQuery) -> Result<Scan> {
         Ok(match query {
-            PartitionQuery::All | PartitionQuery::Names(_) => (Vec::new(), Box::new(|_| true)),
+            PartitionQuery::All | PartitionQuery::Names(_) => Scan {
+                lead: Vec::new(),
+                index: None,
+                accept: Box::new(|_| true),
+            },
             PartitionQuery::Values(spec) => {
                 let lead: Vec<String> =
                     spec.iter().take_while(|v| !v.is_empty()).cloned().collect();
+                let fixed = spec.iter().enumerate().skip(lead.len());
+                let index = deepest(fixed.filter(|(_, v)| !v.is_empty()));
                 let spec = spec.clone();
                 let ok = move |vals: &[String]| {
                     spec.iter().zip(vals).all(|(s, v)| s.is_empty() || s == v)
                 };
-                (lead, Box::new(ok))
+                Scan {
+                    lead,
+                    index,
+                    accept: Box::new(ok),
+                }
             }
             PartitionQuery::Filter(text) => {
                 let filter = PartitionFilter::new(text, &t.partition_keys)?;
                 let lead = filter.leading_values().to_vec();
-                (lead, Box::new(move |v: &[String]| filter.matches(v)))
+                let index = deepest(filter.fixed_after_prefix());
+                Scan {
+                    lead,
+                    index,
+                    accept: Box::new(move |v: &[String]| filter.matches(v)),
+                }
             }
         })
     }
 
     /// Calls `f` with the values and stored row of each partition matching `query`, in key
-    /// order (in the order given, for names), until `max` have matched.
+    /// order (in the order given, for names), until `max` have matched. Without `rows`, `f`
+    /// may get an empty row (an index scan then reads no partition rows).
     fn visit(
         &self,
         id: u64,
         rows: &PartRows<'_>,
         query: &PartitionQuery,
         max: Option<usize>,
+        need_rows: bool,
         mut f: impl FnMut(&[String], &[u8]) -> Result<()>,
     ) -> Result<()> {
         let limit = max.unwrap_or(usize::MAX);
@@ -137,15 +173,34 @@ impl LocalCatalog {
             }
             return Ok(());
         }
-        let (prefix, accept) = Self::plan(rows.table, query)?;
+        let scan = Self::plan(rows.table, query)?;
         if limit == 0 {
             return Ok(());
         }
         let mut values = Vec::new();
-        self.scan(&keys::partitions(id, &prefix), |k, v| {
-            keys::decode_partition_into(k, &mut values)?;
-            if accept(&values) {
-                f(&values, v)?;
+        let Some((pos, value)) = &scan.index else {
+            return self.scan(&keys::partitions(id, &scan.lead), |k, v| {
+                keys::decode_partition_into(k, &mut values)?;
+                if (scan.accept)(&values) {
+                    f(&values, v)?;
+                    count += 1;
+                }
+                Ok(count < limit)
+            });
+        };
+        let prefix = keys::part_index_prefix(id, *pos, value, &scan.lead);
+        self.scan(&prefix, |k, _| {
+            keys::decode_part_index_into(k, &mut values)?;
+            if (scan.accept)(&values) {
+                if need_rows {
+                    let key = keys::partition(id, &values);
+                    let row = self.db.get_pinned(&key)?.ok_or_else(|| {
+                        Error::Corrupt(format!("index entry without partition {values:?}"))
+                    })?;
+                    f(&values, &row)?;
+                } else {
+                    f(&values, &[])?;
+                }
                 count += 1;
             }
             Ok(count < limit)
@@ -162,7 +217,7 @@ impl LocalCatalog {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
-        self.visit(id, &rows, query, max, |values, v| {
+        self.visit(id, &rows, query, max, true, |values, v| {
             out.push(rows.partition(values.to_vec(), codec::decode(v)?)?);
             Ok(())
         })?;
@@ -179,7 +234,7 @@ impl LocalCatalog {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
-        self.visit(id, &rows, query, max, |values, _| {
+        self.visit(id, &rows, query, max, false, |values, _| {
             out.push(rows.name(values)?);
             Ok(())
         })?;
@@ -195,10 +250,17 @@ impl LocalCatalog {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
         let mut n = 0;
         let query = PartitionQuery::Filter(filter.into());
-        self.visit(id, &PartRows::new(&row.table), &query, None, |_, _| {
-            n += 1;
-            Ok(())
-        })?;
+        self.visit(
+            id,
+            &PartRows::new(&row.table),
+            &query,
+            None,
+            false,
+            |_, _| {
+                n += 1;
+                Ok(())
+            },
+        )?;
         Ok(n)
     }
 
@@ -263,7 +325,13 @@ impl LocalCatalog {
         stored.create_time = old.create_time;
         tx.delete(&old_key);
         tx.delete_prefix(&keys::part_stats_all(id, old_values));
+        for entry in index_entries(id, old_values) {
+            tx.delete(&entry);
+        }
         tx.batch.put(&new_key, codec::encode(&stored)?);
+        for entry in index_entries(id, &part.values) {
+            tx.batch.put(entry, []);
+        }
         let msg = json_message(&[("db", &db), ("table", &table)]);
         self.log_event(&mut tx, "ALTER_PARTITION", &db, Some(&table), msg)?;
         self.commit(tx)
@@ -295,6 +363,9 @@ impl LocalCatalog {
             };
             tx.delete(&key);
             tx.delete_prefix(&keys::part_stats_all(id, vals));
+            for entry in index_entries(id, vals) {
+                tx.delete(&entry);
+            }
             names.push(rows.name(vals)?);
             dropped.push(rows.partition(vals.clone(), stored)?);
         }

@@ -211,6 +211,7 @@ impl LocalCatalog {
         tx.delete(&keys::table_name(row.db_id, &t.name));
         tx.delete(&keys::table(id));
         tx.delete_prefix(&keys::partitions(id, &[]));
+        tx.delete_prefix(&keys::part_index_all(id));
         tx.delete_prefix(&keys::table_stats_all(id));
         tx.delete_prefix(&keys::part_stats_all(id, &[]));
         let msg = json_message(&[("db", &t.db_name), ("table", &t.name)]);
