@@ -167,18 +167,25 @@ def parse_queries(spec: str) -> List[int]:
 class LakehiveEngine:
     name = "lakehive"
 
-    def __init__(self, dsn: str, binary_results: bool, query_timeout: float):
+    def __init__(self, dsn: str, binary_results: bool, query_timeout: float, settings: List[str]):
         self.dsn = dsn
         self.binary = binary_results
         self.query_timeout = query_timeout
-        self.conn = pg_connect(dsn)
+        self.settings = settings
+        self._connect()
+
+    def _connect(self) -> None:
+        self.conn = pg_connect(self.dsn)
+        for setting in self.settings:
+            key, _, value = setting.partition("=")
+            self.execute(f"SET {key.strip()} = '{value.strip()}'")
 
     def _reconnect(self) -> None:
         try:
             self.conn.close()
         except Exception:  # noqa: BLE001
             pass
-        self.conn = pg_connect(self.dsn)
+        self._connect()
 
     def execute(self, sql: str) -> None:
         with self.conn.cursor() as cur:
@@ -315,6 +322,9 @@ def main() -> int:
     ap.add_argument("--duckdb-threads", type=int, help="DuckDB threads (default: DuckDB's, all cores)")
     ap.add_argument("--query-timeout", type=float, default=600, help="cancel a gateway query after this many seconds")
     ap.add_argument("--no-verify", action="store_true", help="skip comparing result values between engines")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="SET this on the gateway session first, e.g. "
+                         "datafusion.execution.parquet.pushdown_filters=true (repeatable)")
     ap.add_argument("--json", type=Path, help="results file (default ~/.cache/lakehive/bench/tpch-sf<scale>.json)")
     args = ap.parse_args()
 
@@ -352,7 +362,8 @@ def main() -> int:
                 gateway = Gateway(binary, work)
                 dsn = gateway.dsn
                 meta["lakehive"] = {"binary": binary, "dsn": dsn, "log": str(gateway.server.log_path)}
-            lh = LakehiveEngine(dsn, args.binary, args.query_timeout)
+            lh = LakehiveEngine(dsn, args.binary, args.query_timeout, args.set)
+            meta["lakehive"]["settings"] = args.set
             ddl_ms = register_tables(lh, data, schemas, fresh)
             meta["lakehive"]["register_ms"] = round(ddl_ms, 1)
             log(f"registered {len(TABLES)} tables through the gateway in {ddl_ms:.0f} ms")

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use datafusion::catalog::Session;
 use datafusion::common::config::CsvOptions;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
@@ -71,10 +72,22 @@ impl TableFormat {
         )))
     }
 
-    /// A DataFusion file format for files with this compression.
-    pub(crate) fn file_format(&self, compression: FileCompressionType) -> Arc<dyn FileFormat> {
+    /// The DataFusion format reading this table's files with `compression`. Parquet takes
+    /// the session's Parquet options (`datafusion.execution.parquet.*`); `row_filters` turns
+    /// on evaluating pushed-down predicates while decoding even when the session leaves
+    /// `pushdown_filters` off.
+    pub(crate) fn file_format(
+        &self,
+        state: &dyn Session,
+        compression: FileCompressionType,
+        row_filters: bool,
+    ) -> Arc<dyn FileFormat> {
         match self {
-            TableFormat::Parquet => Arc::new(ParquetFormat::default()),
+            TableFormat::Parquet => {
+                let mut options = state.default_table_options().parquet;
+                options.global.pushdown_filters |= row_filters;
+                Arc::new(ParquetFormat::default().with_options(options))
+            }
             TableFormat::Orc => Arc::new(datafusion_orc::OrcFormat),
             TableFormat::Json => {
                 Arc::new(JsonFormat::default().with_file_compression_type(compression))

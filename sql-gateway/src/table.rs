@@ -12,11 +12,15 @@ use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, DFSchema, Statistics};
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::{helpers::expr_applicable_for_cols, PartitionedFile};
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::cache::cache_manager::CachedFileMetadata;
+use datafusion::execution::cache::{SchemaFingerprint, TableScopedPath};
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_expr::create_physical_expr;
@@ -24,6 +28,7 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::scalar::ScalarValue;
+use datafusion_datasource::compute_all_files_statistics;
 use futures::{StreamExt, TryStreamExt};
 use metastore::model::{Partition, PartitionQuery, Table};
 use metastore::partname::DEFAULT_PARTITION;
@@ -37,6 +42,8 @@ use crate::hive_types::to_arrow;
 use crate::storage::Location;
 
 const LIST_CONCURRENCY: usize = 64;
+/// Parquet footers read at once when a scan gathers file statistics.
+const STATS_CONCURRENCY: usize = 16;
 
 /// A cataloged table as a DataFusion table.
 #[derive(Debug)]
@@ -47,6 +54,8 @@ pub(crate) struct HiveTable {
     location: Location,
     schema: SchemaRef,
     file_schema: SchemaRef,
+    /// Identifies `file_schema` in the file-statistics cache.
+    fingerprint: Arc<SchemaFingerprint>,
     part_fields: Vec<FieldRef>,
 }
 
@@ -75,6 +84,7 @@ impl HiveTable {
             table,
             location,
             schema,
+            fingerprint: Arc::new(SchemaFingerprint::from_schema(&file_schema)),
             file_schema,
             part_fields,
         })
@@ -232,6 +242,75 @@ async fn list_folder(
         .collect())
 }
 
+impl HiveTable {
+    /// Splits `files` into one group per target partition, with statistics: each Parquet file's
+    /// footer statistics (cached per file by DataFusion's file-statistics cache, keyed by path
+    /// and checked against size and modification time), so joins are planned from real row
+    /// counts and `count(*)` can come from metadata; otherwise the catalog's `numRows`.
+    async fn plan_groups(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        format: &dyn FileFormat,
+        files: Vec<PartitionedFile>,
+        rows: Option<usize>,
+    ) -> DfResult<(Vec<FileGroup>, Statistics)> {
+        let partitions = state.config().target_partitions();
+        if self.format != TableFormat::Parquet || !state.config().collect_statistics() {
+            let mut stats = Statistics::new_unknown(&self.schema);
+            if let Some(n) = rows {
+                stats = stats.with_num_rows(Precision::Inexact(n));
+            }
+            return Ok((FileGroup::new(files).split_files(partitions), stats));
+        }
+        let files: Vec<PartitionedFile> = futures::stream::iter(files)
+            .map(|f| self.with_file_statistics(state, store, format, f))
+            .buffered(STATS_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let groups = FileGroup::new(files).split_files(partitions);
+        compute_all_files_statistics(groups, Arc::clone(&self.schema), true, false)
+    }
+
+    async fn with_file_statistics(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        format: &dyn FileFormat,
+        file: PartitionedFile,
+    ) -> DfResult<PartitionedFile> {
+        let cache = state.runtime_env().cache_manager.get_file_statistic_cache();
+        let key = TableScopedPath {
+            table: None,
+            path: file.object_meta.location.clone(),
+        };
+        if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)) {
+            if cached.is_valid_for(&file.object_meta, &self.fingerprint) {
+                return Ok(file.with_statistics(cached.statistics));
+            }
+        }
+        let stats = format
+            .infer_stats(
+                state,
+                store,
+                Arc::clone(&self.file_schema),
+                &file.object_meta,
+            )
+            .await?;
+        let stats = Arc::new(stats);
+        if let Some(cache) = cache {
+            let entry = CachedFileMetadata::new(
+                file.object_meta.clone(),
+                Arc::clone(&self.fingerprint),
+                Arc::clone(&stats),
+                None,
+            );
+            cache.put(&key, entry);
+        }
+        Ok(file.with_statistics(stats))
+    }
+}
+
 #[async_trait]
 impl TableProvider for HiveTable {
     fn schema(&self) -> SchemaRef {
@@ -278,6 +357,12 @@ impl TableProvider for HiveTable {
             .filter(|f| !keys.is_empty() && expr_applicable_for_cols(&keys, f))
             .cloned()
             .collect();
+        // Filters a hash join builds at run time (dynamic filters) pay off as Parquet row
+        // filters: a small build side lets the probe scan skip most rows while decoding (TPC-H
+        // q17, q18). A scan's own filters mostly test columns it reads anyway, where row
+        // filtering costs more than it saves (q6, q12); they stay statistics pruning unless
+        // the session turns on `datafusion.execution.parquet.pushdown_filters`.
+        let row_filters = part_filters.len() == filters.len();
         let (folders, rows) = self.folders(&part_filters).await?;
         let store = state.runtime_env().object_store(&self.location.store)?;
         let files: Vec<PartitionedFile> = futures::stream::iter(folders)
@@ -306,18 +391,16 @@ impl TableProvider for HiveTable {
             let compression = if self.format.is_text() {
                 compression_of(group[0].object_meta.location.as_ref())
             } else {
-                datafusion::datasource::file_format::file_compression_type::FileCompressionType::UNCOMPRESSED
+                FileCompressionType::UNCOMPRESSED
             };
-            let format = self.format.file_format(compression);
+            let format = self.format.file_format(state, compression, row_filters);
             let table_schema = TableSchema::builder(Arc::clone(&self.file_schema))
                 .with_table_partition_cols(self.part_fields.clone())
                 .build();
             let source = format.file_source(table_schema);
-            let mut stats = Statistics::new_unknown(&self.schema);
-            if let Some(n) = rows {
-                stats = stats.with_num_rows(Precision::Inexact(n));
-            }
-            let groups = FileGroup::new(group).split_files(state.config().target_partitions());
+            let (groups, stats) = self
+                .plan_groups(state, &store, format.as_ref(), group, rows)
+                .await?;
             let config = FileScanConfigBuilder::new(self.location.store.clone(), source)
                 .with_file_groups(groups)
                 .with_statistics(stats)
