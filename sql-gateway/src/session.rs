@@ -12,7 +12,7 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use datafusion_postgres::arrow_pg::datatypes::{arrow_schema_to_pg_fields, df};
-use datafusion_postgres::pgwire::api::portal::{Format, Portal};
+use datafusion_postgres::pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use datafusion_postgres::pgwire::api::results::{FieldInfo, Response, Tag};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
@@ -22,7 +22,7 @@ use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
 use datafusion_postgres::{DfSessionService, Parser};
-use futures::Sink;
+use futures::{Sink, SinkExt, StreamExt};
 
 use crate::athena::{self, Output};
 use crate::cancel::{cancellable, CancelState};
@@ -318,19 +318,66 @@ impl ExtendedQueryHandler for Session {
     {
         let cancel = self.cancel_state(client);
         let stmt = &portal.statement.statement;
+        let mut own_resp = None;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
-                return self
-                    .run_own(client, own, &portal.result_column_format)
-                    .await
-                    .map(|r| cancellable(r, &cancel))
-                    .map_err(|e| e.to_wire());
+                own_resp = Some(
+                    self.run_own(client, own, &portal.result_column_format)
+                        .await
+                        .map_err(|e| e.to_wire())?,
+                );
             }
         }
-        ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows)
-            .await
-            .map(|r| cancellable(r, &cancel))
+        let resp = match own_resp {
+            Some(r) => r,
+            None => {
+                ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows).await?
+            }
+        };
+        let resp = cancellable(resp, &cancel);
+        if max_rows == 0 {
+            // pgwire's default `on_execute` would hand this to `Portal::fetch(0)`, which
+            // collects every row into a `Vec` before the first one is written.
+            return stream_rows(client, portal, resp).await;
+        }
+        // A row limit bounds `Portal::fetch`'s buffer to `max_rows` rows: keep pgwire's
+        // suspend/resume handling.
+        Ok(resp)
     }
+}
+
+/// Writes all rows of an unlimited `Execute` straight to the connection and answers with
+/// their command tag, so pgwire's `on_execute` only sends the `CommandComplete`.
+///
+/// `feed` goes through tokio-util's `Framed`, whose `poll_ready` flushes to the socket once
+/// ~8 KiB are buffered and waits while the socket is full: a slow reader stops the
+/// DataFusion stream instead of piling rows up in memory. pgwire's cancel race around
+/// `do_query` and the session's cancel guard both still stop the rows.
+async fn stream_rows<C>(
+    client: &mut C,
+    portal: &Portal<DfStatement>,
+    resp: Response,
+) -> PgWireResult<Response>
+where
+    C: Sink<PgWireBackendMessage> + Unpin + Send,
+    PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+{
+    let Response::Query(mut q) = resp else {
+        return Ok(resp);
+    };
+    let tag = q.command_tag().to_owned();
+    let rows = q.data_rows();
+    let mut count = 0usize;
+    while let Some(row) = rows.next().await {
+        client.feed(PgWireBackendMessage::DataRow(row?)).await?;
+        count += 1;
+    }
+    // Like PostgreSQL, executing the finished portal again returns no rows rather than
+    // rerunning the query. pgwire released the state lock before calling `do_query`.
+    if let Ok(mut state) = portal.state.try_lock() {
+        *state = PortalExecutionState::Finished;
+    }
+    Ok(Response::Execution(Tag::new(&tag).with_rows(count)))
 }
 
 #[cfg(test)]
@@ -343,6 +390,94 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[0].trim(), "select ';'");
         assert!(split_statements("  ; ").unwrap().is_empty());
+    }
+
+    /// A `Sink` that records how far the row stream ran ahead of what was written.
+    struct AheadSink {
+        pulled: Arc<std::sync::atomic::AtomicUsize>,
+        written: usize,
+        max_ahead: usize,
+    }
+
+    impl Sink<PgWireBackendMessage> for AheadSink {
+        type Error = std::io::Error;
+
+        fn poll_ready(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn start_send(
+            self: std::pin::Pin<&mut Self>,
+            item: PgWireBackendMessage,
+        ) -> std::io::Result<()> {
+            let this = self.get_mut();
+            if let PgWireBackendMessage::DataRow(_) = item {
+                this.written += 1;
+                let pulled = this.pulled.load(std::sync::atomic::Ordering::SeqCst);
+                this.max_ahead = this.max_ahead.max(pulled - this.written);
+            }
+            Ok(())
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn unlimited_execute_streams_rows_one_at_a_time() {
+        use datafusion_postgres::pgwire::api::results::QueryResponse;
+        use datafusion_postgres::pgwire::api::stmt::StoredStatement;
+        use datafusion_postgres::pgwire::messages::response::CommandComplete;
+
+        let ctx = SessionContext::new();
+        let frame = ctx
+            .sql("select value from generate_series(1, 50000)")
+            .await
+            .unwrap();
+        let mut q = df::encode_dataframe(frame, &Format::UnifiedText, None)
+            .await
+            .unwrap();
+        let pulled = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = Arc::clone(&pulled);
+        let rows = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
+        let rows = rows.inspect(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+        let resp = Response::Query(QueryResponse::new(q.row_schema(), rows));
+
+        let stmt = StoredStatement::new("s".to_string(), ("select".to_string(), None), vec![]);
+        let portal = Portal::new_cursor("p".to_string(), Arc::new(stmt));
+        let mut sink = AheadSink {
+            pulled: Arc::clone(&pulled),
+            written: 0,
+            max_ahead: 0,
+        };
+        let out = stream_rows(&mut sink, &portal, resp).await.unwrap();
+
+        assert_eq!(sink.written, 50000);
+        assert_eq!(sink.max_ahead, 0, "rows were buffered before being written");
+        let Response::Execution(tag) = out else {
+            panic!("expected a command tag");
+        };
+        assert_eq!(CommandComplete::from(tag).tag, "SELECT 50000");
+        assert!(matches!(
+            *portal.state.try_lock().unwrap(),
+            PortalExecutionState::Finished
+        ));
     }
 
     #[test]
