@@ -9,6 +9,7 @@ mod error;
 mod format;
 mod hive_filter;
 mod hive_types;
+mod pg_functions;
 mod rewrite;
 mod server;
 mod session;
@@ -126,6 +127,7 @@ fn base_context(
         vec![DataType::Utf8],
         ScalarValue::Int32(None),
     ));
+    pg_functions::register(&ctx);
     Ok(ctx)
 }
 
