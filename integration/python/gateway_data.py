@@ -11,6 +11,7 @@
     orders/part-0.parquet, part-1    typed Parquet (ORDERS), plus _SUCCESS and a .crc to skip
     customers/customers.parquet      Parquet (CUSTOMERS)
     orders_orc/part-0.orc            ORC (a subset of ORDERS' columns)
+    orders_orc_days/day=D/part-0.orc  ORC partitioned by day (id, customer, price in the files)
     sales/year=Y/month=M/part-0.parquet   Hive-partitioned Parquet (SALES), plus writer
                                      markers, hidden files and a non-partition folder to skip
     elsewhere/sales_2025_01/part-0.parquet  a partition kept outside the table folder
@@ -150,6 +151,11 @@ def write_fixture_files(root) -> Path:
 
     (root / "orders_orc").mkdir(exist_ok=True)
     orc.write_table(orders_table().select(["id", "customer", "price", "day"]), root / "orders_orc" / "part-0.orc")
+    for day in sorted({r[5] for r in ORDERS}):
+        folder = root / "orders_orc_days" / f"day={day.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = [r for r in ORDERS if r[5] == day]
+        orc.write_table(orders_table(rows).select(["id", "customer", "price"]), folder / "part-0.orc")
 
     for (year, month), rows in SALES.items():
         folder = root / "sales" / f"year={year}" / f"month={month}"

@@ -9,6 +9,7 @@ mod error;
 mod format;
 mod hive_filter;
 mod hive_types;
+mod orc_columns;
 mod pg_functions;
 mod rewrite;
 mod server;

@@ -2,7 +2,7 @@
 //! catalog, narrowed by its partition filter and then filtered exactly in memory; only the
 //! surviving partitions' folders are listed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -39,6 +39,7 @@ use crate::error::{Error, Result};
 use crate::format::{compression_of, TableFormat};
 use crate::hive_filter::to_hive_filter;
 use crate::hive_types::to_arrow;
+use crate::orc_columns::OrcColumns;
 use crate::storage::Location;
 
 const LIST_CONCURRENCY: usize = 64;
@@ -272,6 +273,54 @@ impl HiveTable {
         compute_all_files_statistics(groups, Arc::clone(&self.schema), true, false)
     }
 
+    /// An ORC table, read one partition at a time through [`OrcColumns`] (datafusion-orc 0.10
+    /// returns file columns in file order and drops partition columns).
+    async fn scan_orc(
+        &self,
+        state: &dyn Session,
+        files: Vec<PartitionedFile>,
+        projected: SchemaRef,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let all: Vec<usize> = (0..self.schema.fields().len()).collect();
+        let wanted = projection.unwrap_or(&all);
+        let n_data = self.file_schema.fields().len();
+        let data_cols: Vec<usize> = wanted.iter().copied().filter(|&i| i < n_data).collect();
+        let mut by_values: HashMap<Vec<ScalarValue>, Vec<PartitionedFile>> = HashMap::new();
+        for mut f in files {
+            let values = std::mem::take(&mut f.partition_values);
+            by_values.entry(values).or_default().push(f);
+        }
+        let format = self
+            .format
+            .file_format(state, FileCompressionType::UNCOMPRESSED, false);
+        let mut plans = Vec::with_capacity(by_values.len());
+        for (values, group) in by_values {
+            let table_schema = TableSchema::builder(Arc::clone(&self.file_schema)).build();
+            let groups = FileGroup::new(group).split_files(state.config().target_partitions());
+            let config = FileScanConfigBuilder::new(
+                self.location.store.clone(),
+                format.file_source(table_schema),
+            )
+            .with_file_groups(groups)
+            .with_projection_indices(Some(data_cols.clone()))?
+            .with_limit(limit)
+            .build();
+            let scan = format.create_physical_plan(state, config).await?;
+            let constants = wanted
+                .iter()
+                .map(|&i| i.checked_sub(n_data).map(|k| values[k].clone()))
+                .collect();
+            let plan = OrcColumns::new(scan, Arc::clone(&projected), constants);
+            plans.push(Arc::new(plan) as Arc<dyn ExecutionPlan>);
+        }
+        if plans.len() == 1 {
+            return Ok(plans.remove(0));
+        }
+        UnionExec::try_new(plans)
+    }
+
     async fn with_file_statistics(
         &self,
         state: &dyn Session,
@@ -346,10 +395,6 @@ impl TableProvider for HiveTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> DfResult<Arc<dyn ExecutionPlan>> {
-        if self.format == TableFormat::Orc && !self.part_fields.is_empty() {
-            // datafusion-orc 0.10 drops partition columns from its batches.
-            return Err(Error::Unsupported("reading partitioned ORC tables".into()).into());
-        }
         let keys = self.key_names();
         let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         let part_filters: Vec<Expr> = filters
@@ -376,6 +421,11 @@ impl TableProvider for HiveTable {
         };
         if files.is_empty() {
             return Ok(Arc::new(EmptyExec::new(projected)));
+        }
+        if self.format == TableFormat::Orc {
+            return self
+                .scan_orc(state, files, projected, projection, limit)
+                .await;
         }
         let mut by_compression: BTreeMap<String, Vec<PartitionedFile>> = BTreeMap::new();
         for f in files {

@@ -1,0 +1,175 @@
+//! Columns of an ORC scan, by name. datafusion-orc 0.10 returns the file's columns in the
+//! file's order, keeping those a scan names, and drops partition columns and any projection
+//! pushed into it. [`OrcColumns`] sits on its scan, so the optimizer cannot push projections
+//! past it, and builds the table's columns by name, partition values as constants.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{exec_err, internal_err, Result};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PlanProperties,
+    SendableRecordBatchStream,
+};
+use datafusion::scalar::ScalarValue;
+use futures::StreamExt;
+
+/// An ORC scan's batches as `schema`: each column taken from the scan by name, or, for a
+/// partition column, its constant value.
+#[derive(Debug)]
+pub(crate) struct OrcColumns {
+    input: Arc<dyn ExecutionPlan>,
+    schema: SchemaRef,
+    /// Per column of `schema`: the value of every row, for a partition column.
+    constants: Vec<Option<ScalarValue>>,
+    props: Arc<PlanProperties>,
+}
+
+impl OrcColumns {
+    pub(crate) fn new(
+        input: Arc<dyn ExecutionPlan>,
+        schema: SchemaRef,
+        constants: Vec<Option<ScalarValue>>,
+    ) -> Self {
+        let props = PlanProperties::new(
+            EquivalenceProperties::new(Arc::clone(&schema)),
+            input.output_partitioning().clone(),
+            EmissionType::Incremental,
+            Boundedness::Bounded,
+        );
+        OrcColumns {
+            input,
+            schema,
+            constants,
+            props: Arc::new(props),
+        }
+    }
+}
+
+fn reshape(
+    batch: RecordBatch,
+    schema: &SchemaRef,
+    constants: &[Option<ScalarValue>],
+) -> Result<RecordBatch> {
+    let rows = batch.num_rows();
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(constants.len());
+    for (field, constant) in schema.fields().iter().zip(constants) {
+        match constant {
+            Some(value) => columns.push(value.to_array_of_size(rows)?),
+            None => match batch.column_by_name(field.name()) {
+                Some(c) => columns.push(Arc::clone(c)),
+                None => return exec_err!("the ORC file has no column {}", field.name()),
+            },
+        }
+    }
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(RecordBatch::try_new_with_options(
+        Arc::clone(schema),
+        columns,
+        &options,
+    )?)
+}
+
+impl DisplayAs for OrcColumns {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let partition = self.constants.iter().flatten().map(|v| v.to_string());
+        write!(
+            f,
+            "OrcColumns: partition=[{}]",
+            partition.collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+impl ExecutionPlan for OrcColumns {
+    fn name(&self) -> &str {
+        "OrcColumns"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.props
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn apply_expressions(
+        &self,
+        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let [input] = <[_; 1]>::try_from(children)
+            .map_err(|_| datafusion::error::DataFusionError::Internal("one child".into()))?;
+        Ok(Arc::new(OrcColumns::new(
+            input,
+            Arc::clone(&self.schema),
+            self.constants.clone(),
+        )))
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        if partition >= self.input.output_partitioning().partition_count() {
+            return internal_err!("OrcColumns has no partition {partition}");
+        }
+        let input = self.input.execute(partition, context)?;
+        let (schema, constants) = (Arc::clone(&self.schema), self.constants.clone());
+        let out_schema = Arc::clone(&schema);
+        let stream = input.map(move |b| reshape(b?, &schema, &constants));
+        Ok(Box::pin(RecordBatchStreamAdapter::new(out_schema, stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{AsArray, Int32Array, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema};
+
+    #[test]
+    fn takes_columns_by_name_and_fills_partition_values() {
+        let file = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int32, true),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            file,
+            vec![
+                Arc::new(Int32Array::from(vec![1, 2])),
+                Arc::new(StringArray::from(vec!["a", "b"])),
+            ],
+        )
+        .unwrap();
+        let out = Arc::new(Schema::new(vec![
+            Field::new("day", DataType::Int32, true),
+            Field::new("name", DataType::Utf8, true),
+            Field::new("id", DataType::Int32, true),
+        ]));
+        let constants = vec![Some(ScalarValue::Int32(Some(7))), None, None];
+        let got = reshape(batch.clone(), &out, &constants).unwrap();
+        assert_eq!(got.column(0).as_primitive::<Int32Type>().values(), &[7, 7]);
+        assert_eq!(got.column(1).as_string::<i32>().value(1), "b");
+        assert_eq!(got.column(2).as_primitive::<Int32Type>().values(), &[1, 2]);
+        let empty = Arc::new(Schema::empty());
+        assert_eq!(reshape(batch.clone(), &empty, &[]).unwrap().num_rows(), 2);
+        let missing = Arc::new(Schema::new(vec![Field::new("x", DataType::Int32, true)]));
+        assert!(reshape(batch, &missing, &[None]).is_err());
+    }
+}
