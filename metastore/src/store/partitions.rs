@@ -191,18 +191,19 @@ impl LocalCatalog {
         let prefix = keys::part_index_prefix(id, *pos, value, &scan.lead);
         self.scan(&prefix, |k, _| {
             keys::decode_part_index_into(k, &mut values)?;
-            if (scan.accept)(&values) {
-                if need_rows {
-                    let key = keys::partition(id, &values);
-                    let row = self.db.get_pinned(&key)?.ok_or_else(|| {
-                        Error::Corrupt(format!("index entry without partition {values:?}"))
-                    })?;
-                    f(&values, &row)?;
-                } else {
-                    f(&values, &[])?;
-                }
-                count += 1;
+            if !(scan.accept)(&values) {
+                return Ok(true);
             }
+            if !need_rows {
+                f(&values, &[])?;
+            } else if let Some(row) = self.db.get_pinned(keys::partition(id, &values))? {
+                f(&values, &row)?;
+            } else {
+                // Dropped or renamed after this scan's iterator was created: the iterator
+                // still shows its index entry, the lookup sees the newer state.
+                return Ok(true);
+            }
+            count += 1;
             Ok(count < limit)
         })
     }
