@@ -236,17 +236,14 @@ async fn list_folder(
                 .skip(prefix_len)
                 .any(|p| hidden(p.as_ref()))
         })
-        .map(|o| {
-            PartitionedFile::new(o.location.to_string(), o.size)
-                .with_partition_values(values.clone())
-        })
+        .map(|o| PartitionedFile::new_from_meta(o).with_partition_values(values.clone()))
         .collect())
 }
 
 impl HiveTable {
     /// Splits `files` into one group per target partition, with statistics: each Parquet file's
     /// footer statistics (cached per file by DataFusion's file-statistics cache, keyed by path
-    /// and checked against size and modification time), so joins are planned from real row
+    /// and checked against the listing's size and modification time), so joins are planned from real row
     /// counts and `count(*)` can come from metadata; otherwise the catalog's `numRows`.
     async fn plan_groups(
         &self,
@@ -335,7 +332,7 @@ impl HiveTable {
         };
         if let Some(cached) = cache.as_ref().and_then(|c| c.get(&key)) {
             if cached.is_valid_for(&file.object_meta, &self.fingerprint) {
-                return Ok(file.with_statistics(cached.statistics));
+                return Ok(with_statistics(file, cached.statistics));
             }
         }
         let stats = format
@@ -356,8 +353,41 @@ impl HiveTable {
             );
             cache.put(&key, entry);
         }
-        Ok(file.with_statistics(stats))
+        Ok(with_statistics(file, stats))
     }
+}
+
+/// `file` with its footer statistics and exact statistics for its partition columns, except
+/// that a NULL partition value (`__HIVE_DEFAULT_PARTITION__`) makes its column all nulls, not
+/// a column of one known value (which DataFusion would use to answer `count(key)` or
+/// `min(key)` from metadata).
+fn with_statistics(file: PartitionedFile, stats: Arc<Statistics>) -> PartitionedFile {
+    let nulls: Vec<usize> = file
+        .partition_values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_null())
+        .map(|(i, _)| i)
+        .collect();
+    let file_columns = stats.column_statistics.len();
+    let mut file = file.with_statistics(stats);
+    if nulls.is_empty() {
+        return file;
+    }
+    if let Some(stats) = file.statistics.as_mut() {
+        let stats = Arc::make_mut(stats);
+        let rows = stats.num_rows;
+        for i in nulls {
+            if let Some(col) = stats.column_statistics.get_mut(file_columns + i) {
+                col.null_count = rows;
+                col.min_value = Precision::Absent;
+                col.max_value = Precision::Absent;
+                col.distinct_count = Precision::Absent;
+                col.sum_value = Precision::Absent;
+            }
+        }
+    }
+    file
 }
 
 #[async_trait]
