@@ -1,15 +1,17 @@
 //! Columns of an ORC scan, by name. datafusion-orc 0.10 returns the file's columns in the
 //! file's order, keeping those a scan names, and drops partition columns and any projection
 //! pushed into it. [`OrcColumns`] sits on its scan, so the optimizer cannot push projections
-//! past it, and builds the table's columns by name, partition values as constants.
+//! past it, and builds the table's columns by name (cast to the table's types; NULL where a
+//! file predates a column), partition values as constants.
 
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::array::{new_null_array, ArrayRef, RecordBatch, RecordBatchOptions};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{exec_err, internal_err, Result};
+use datafusion::common::{internal_err, Result};
 use datafusion::execution::TaskContext;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
@@ -61,13 +63,16 @@ fn reshape(
     let rows = batch.num_rows();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(constants.len());
     for (field, constant) in schema.fields().iter().zip(constants) {
-        match constant {
-            Some(value) => columns.push(value.to_array_of_size(rows)?),
-            None => match batch.column_by_name(field.name()) {
-                Some(c) => columns.push(Arc::clone(c)),
-                None => return exec_err!("the ORC file has no column {}", field.name()),
+        let column = match constant {
+            Some(value) => value.to_array_of_size(rows)?,
+            None => match file_column(&batch, field.name()) {
+                Some(c) if c.data_type() == field.data_type() => Arc::clone(c),
+                Some(c) => cast(c, field.data_type())?,
+                // A column added to the table after the file was written.
+                None => new_null_array(field.data_type(), rows),
             },
-        }
+        };
+        columns.push(column);
     }
     let options = RecordBatchOptions::new().with_row_count(Some(rows));
     Ok(RecordBatch::try_new_with_options(
@@ -75,6 +80,18 @@ fn reshape(
         columns,
         &options,
     )?)
+}
+
+/// The file's column `name`, matched exactly, else ignoring case (Hive lower-cases names).
+fn file_column<'a>(batch: &'a RecordBatch, name: &str) -> Option<&'a ArrayRef> {
+    batch.column_by_name(name).or_else(|| {
+        let schema = batch.schema_ref();
+        let i = schema
+            .fields()
+            .iter()
+            .position(|f| f.name().eq_ignore_ascii_case(name))?;
+        Some(batch.column(i))
+    })
 }
 
 impl DisplayAs for OrcColumns {
@@ -141,7 +158,7 @@ impl ExecutionPlan for OrcColumns {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{AsArray, Int32Array, StringArray};
-    use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema};
+    use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema};
 
     #[test]
     fn takes_columns_by_name_and_fills_partition_values() {
@@ -169,7 +186,12 @@ mod tests {
         assert_eq!(got.column(2).as_primitive::<Int32Type>().values(), &[1, 2]);
         let empty = Arc::new(Schema::empty());
         assert_eq!(reshape(batch.clone(), &empty, &[]).unwrap().num_rows(), 2);
-        let missing = Arc::new(Schema::new(vec![Field::new("x", DataType::Int32, true)]));
-        assert!(reshape(batch, &missing, &[None]).is_err());
+        let evolved = Arc::new(Schema::new(vec![
+            Field::new("ID", DataType::Int64, true),
+            Field::new("added_later", DataType::Utf8, true),
+        ]));
+        let got = reshape(batch, &evolved, &[None, None]).unwrap();
+        assert_eq!(got.column(0).as_primitive::<Int64Type>().values(), &[1, 2]);
+        assert_eq!(got.column(1).null_count(), 2);
     }
 }
