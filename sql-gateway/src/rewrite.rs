@@ -17,7 +17,7 @@ use datafusion::sql::sqlparser::parser::Parser;
 pub(crate) fn rewrite_sql(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
     let escapes = lower.contains("escape");
-    let subqueries = lower.contains("pg_catalog.") && lower.contains("(select");
+    let subqueries = lower.contains("pg_catalog.") && lower.matches("select").nth(1).is_some();
     if !escapes && !subqueries {
         return None;
     }

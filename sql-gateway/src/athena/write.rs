@@ -2,11 +2,14 @@
 //! table's location, then register the new partitions so other engines see them at once.
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::UInt64Type;
 use datafusion::common::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
-use datafusion::prelude::{cast, col, DataFrame};
+use datafusion::functions::expr_fn::{coalesce, nullif};
+use datafusion::prelude::{cast, col, lit, DataFrame, Expr};
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
+use metastore::partname::DEFAULT_PARTITION;
 
 use super::ddl::{repair, storage_classes};
 use super::parse::{MsckMode, Name, OptionValue};
@@ -190,13 +193,35 @@ fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
     Ok(df.select(exprs)?)
 }
 
+/// The partition columns as the text of their folder names, a NULL or empty value as Hive's
+/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`).
+fn with_partition_names(table: &Table, df: DataFrame) -> Result<DataFrame> {
+    if table.partition_keys.is_empty() {
+        return Ok(df);
+    }
+    let exprs: Vec<Expr> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let c = col(datafusion::common::Column::new_unqualified(f.name()));
+            if !table.partition_keys.iter().any(|k| k.name == *f.name()) {
+                return c;
+            }
+            let text = nullif(cast(c, DataType::Utf8), lit(""));
+            coalesce(vec![text, lit(DEFAULT_PARTITION)]).alias(f.name())
+        })
+        .collect();
+    Ok(df.select(exprs)?)
+}
+
 async fn write_rows(
     env: &Env<'_>,
     table: &Table,
     df: DataFrame,
     compression: Option<String>,
 ) -> Result<u64> {
-    let df = conform(table, df)?;
+    let df = with_partition_names(table, conform(table, df)?)?;
     let loc = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
     let keys: Vec<String> = table
         .partition_keys
