@@ -45,6 +45,9 @@ use crate::storage::Location;
 const LIST_CONCURRENCY: usize = 64;
 /// Parquet footers read at once when a scan gathers file statistics.
 const STATS_CONCURRENCY: usize = 16;
+/// Scans of more files than this plan without footer statistics: reading thousands of
+/// footers before a `LIMIT 10` would cost more than a better join order saves.
+const STATS_MAX_FILES: usize = 1_000;
 
 /// A cataloged table as a DataFusion table.
 #[derive(Debug)]
@@ -241,10 +244,11 @@ async fn list_folder(
 }
 
 impl HiveTable {
-    /// Splits `files` into one group per target partition, with statistics: each Parquet file's
-    /// footer statistics (cached per file by DataFusion's file-statistics cache, keyed by path
-    /// and checked against the listing's size and modification time), so joins are planned from real row
-    /// counts and `count(*)` can come from metadata; otherwise the catalog's `numRows`.
+    /// Splits `files` into one group per target partition, with statistics. For up to
+    /// [`STATS_MAX_FILES`] Parquet files, each file's footer statistics (cached by DataFusion's
+    /// file-statistics cache, checked against the listing's size and modification time), so
+    /// joins are planned from real row counts and `count(*)` can come from metadata; otherwise
+    /// the catalog's `numRows`.
     async fn plan_groups(
         &self,
         state: &dyn Session,
@@ -254,7 +258,10 @@ impl HiveTable {
         rows: Option<usize>,
     ) -> DfResult<(Vec<FileGroup>, Statistics)> {
         let partitions = state.config().target_partitions();
-        if self.format != TableFormat::Parquet || !state.config().collect_statistics() {
+        let gather = self.format == TableFormat::Parquet
+            && state.config().collect_statistics()
+            && files.len() <= STATS_MAX_FILES;
+        if !gather {
             let mut stats = Statistics::new_unknown(&self.schema);
             if let Some(n) = rows {
                 stats = stats.with_num_rows(Precision::Inexact(n));
