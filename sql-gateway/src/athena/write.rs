@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::UInt64Type;
 use datafusion::common::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::functions::expr_fn::{coalesce, nullif};
-use datafusion::prelude::{cast, col, lit, DataFrame, Expr};
+use datafusion::prelude::{cast, col, lit, DataFrame};
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
 use metastore::partname::DEFAULT_PARTITION;
 
@@ -162,13 +162,12 @@ pub(super) async fn insert(env: &Env<'_>, name: &Name, query: &str) -> Result<Ou
 }
 
 /// Casts the query's columns, by position, to the table's columns (data then partition).
+/// Partition columns become the text of their folder names, a NULL or empty value Hive's
+/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`).
 fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
-    let targets: Vec<&Column> = table
-        .sd
-        .columns
-        .iter()
-        .chain(&table.partition_keys)
-        .collect();
+    let data = table.sd.columns.iter().map(|c| (c, false));
+    let keys = table.partition_keys.iter().map(|c| (c, true));
+    let targets: Vec<(&Column, bool)> = data.chain(keys).collect();
     let fields = df.schema().fields().clone();
     if fields.len() != targets.len() {
         return Err(Error::InvalidInput(format!(
@@ -182,36 +181,18 @@ fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
     let exprs = fields
         .iter()
         .zip(targets)
-        .map(|(f, t)| {
-            Ok(cast(
-                col(datafusion::common::Column::new_unqualified(f.name())),
-                to_arrow(&t.type_name)?,
-            )
-            .alias(&t.name))
+        .map(|(f, (t, is_key))| {
+            let source = col(datafusion::common::Column::new_unqualified(f.name()));
+            let typed = cast(source, to_arrow(&t.type_name)?);
+            let value = if is_key {
+                let text = nullif(cast(typed, DataType::Utf8), lit(""));
+                coalesce(vec![text, lit(DEFAULT_PARTITION)])
+            } else {
+                typed
+            };
+            Ok(value.alias(&t.name))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(df.select(exprs)?)
-}
-
-/// The partition columns as the text of their folder names, a NULL or empty value as Hive's
-/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`).
-fn with_partition_names(table: &Table, df: DataFrame) -> Result<DataFrame> {
-    if table.partition_keys.is_empty() {
-        return Ok(df);
-    }
-    let exprs: Vec<Expr> = df
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| {
-            let c = col(datafusion::common::Column::new_unqualified(f.name()));
-            if !table.partition_keys.iter().any(|k| k.name == *f.name()) {
-                return c;
-            }
-            let text = nullif(cast(c, DataType::Utf8), lit(""));
-            coalesce(vec![text, lit(DEFAULT_PARTITION)]).alias(f.name())
-        })
-        .collect();
     Ok(df.select(exprs)?)
 }
 
@@ -221,7 +202,7 @@ async fn write_rows(
     df: DataFrame,
     compression: Option<String>,
 ) -> Result<u64> {
-    let df = with_partition_names(table, conform(table, df)?)?;
+    let df = conform(table, df)?;
     let loc = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
     let keys: Vec<String> = table
         .partition_keys
