@@ -43,10 +43,12 @@ enum Command {
         #[command(flatten)]
         args: GatewayArgs,
     },
-    /// Print a SCRAM secret for a gateway user's `scram` setting (instead of a password).
+    /// Print a SCRAM-SHA-256 verifier for a gateway user's `scram` setting, in PostgreSQL's
+    /// `pg_authid` form (a verifier copied from PostgreSQL works too). Reads the password from
+    /// standard input unless it is given (an argument is visible to other local users).
     PgPassword {
-        /// The password.
-        password: String,
+        /// The password; omit it to read one line from standard input.
+        password: Option<String>,
     },
     /// Add and/or drop partitions of a table to match its folders (MSCK REPAIR TABLE).
     Msck {
@@ -91,6 +93,10 @@ fn main() -> anyhow::Result<()> {
             args,
         } => runtime.block_on(run_gateway(&metastore, config.as_deref(), &args)),
         Command::PgPassword { password } => {
+            let password = match password {
+                Some(p) => p,
+                None => read_password_line()?,
+            };
             println!("{}", sql_gateway::scram_secret(&password));
             Ok(())
         }
@@ -117,6 +123,17 @@ fn thrift_address(uri: &str) -> &str {
     uri.strip_prefix("thrift://").unwrap_or(uri)
 }
 
+/// One line from standard input, without its line ending; an empty password is refused.
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(password)
+}
+
 async fn run_gateway(
     metastore: &str,
     config: Option<&std::path::Path>,
@@ -124,6 +141,7 @@ async fn run_gateway(
 ) -> anyhow::Result<()> {
     let (addr, gateway) = gateway_settings(args, gateway_file(config)?)?;
     let addr = addr.context("the gateway address is off")?;
+    sql_gateway::check_config(&gateway).context("the SQL gateway's configuration")?;
     let catalog: Arc<dyn Catalog> = Arc::new(metastore::thrift::ThriftCatalog::new(
         thrift_address(metastore),
     ));
@@ -183,6 +201,9 @@ async fn run_serve(settings: Settings) -> anyhow::Result<()> {
     let configured = settings.gateway.trust || !settings.gateway.users.is_empty();
     if settings.pg_addr.is_some() && !configured {
         tracing::warn!("SQL gateway not started: configure [[gateway.users]] or pass --pg-trust");
+    }
+    if settings.pg_addr.is_some() && configured {
+        sql_gateway::check_config(&settings.gateway).context("the SQL gateway's configuration")?;
     }
     let gateway = match settings.pg_addr.as_ref().filter(|_| configured) {
         Some(addr) => {

@@ -1,5 +1,6 @@
 //! Start-up and authentication: trust (only when configured) or SCRAM-SHA-256 against the
-//! configured users. Passwords are salted and hashed at start and never logged.
+//! configured users' verifiers. A configured password becomes a verifier at start and is
+//! neither kept nor logged.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -7,19 +8,28 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion_postgres::pgwire::api::auth::noop::NoopStartupHandler;
-use datafusion_postgres::pgwire::api::auth::sasl::scram::{gen_salted_password, ScramAuth};
-use datafusion_postgres::pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use datafusion_postgres::pgwire::api::auth::{
-    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata,
+    DefaultServerParameterProvider, StartupHandler,
 };
-use datafusion_postgres::pgwire::api::{ClientInfo, ConnectionManager};
-use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::api::{
+    ClientInfo, ConnectionHandle, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator,
+    RandomPidSecretKeyGenerator,
+};
+use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::startup::Authentication;
 use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use futures::Sink;
+use futures::{Sink, SinkExt};
+use parking_lot::Mutex;
 
 use crate::users::Users;
 
-const ITERATIONS: usize = 4096;
+mod scram;
+
+use scram::Verifier;
+use scram::{Exchange, ScramError};
+
+const MECHANISM: &str = "SCRAM-SHA-256";
 
 /// The server parameters clients read at start-up.
 pub(crate) fn server_parameters() -> DefaultServerParameterProvider {
@@ -27,27 +37,6 @@ pub(crate) fn server_parameters() -> DefaultServerParameterProvider {
     p.server_version = crate::PG_SERVER_VERSION.to_string();
     p.search_path = "default".to_string();
     p
-}
-
-/// Salted SCRAM secrets of the users with passwords.
-#[derive(Debug)]
-struct Secrets {
-    by_user: HashMap<String, (Vec<u8>, Vec<u8>)>,
-}
-
-#[async_trait]
-impl AuthSource for Secrets {
-    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
-        let user = login.user().unwrap_or_default();
-        match self.by_user.get(user) {
-            Some((salt, salted)) => Ok(Password::new(Some(salt.clone()), salted.clone())),
-            None => Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                "FATAL".into(),
-                "28P01".into(),
-                format!("password authentication failed for user \"{user}\""),
-            )))),
-        }
-    }
 }
 
 /// Trust: anyone, no password.
@@ -66,42 +55,40 @@ pub(crate) enum Startup {
     /// No authentication.
     Trust(Trust),
     /// SCRAM-SHA-256.
-    Scram(Box<SASLAuthStartupHandler<DefaultServerParameterProvider>>),
+    Scram(ScramStartup),
 }
 
-/// What start-up needs, prepared once: the users' salted secrets.
+/// What start-up needs, prepared once: the users' verifiers.
 #[derive(Debug)]
 pub(crate) struct AuthConfig {
     trust: bool,
-    secrets: Arc<Secrets>,
+    verifiers: Arc<HashMap<String, Verifier>>,
+    /// Seeds the made-up salts of unknown users.
+    mock_secret: Arc<[u8; 32]>,
 }
 
 impl AuthConfig {
-    /// Salts and hashes the configured passwords.
-    pub(crate) fn new(users: &Users) -> AuthConfig {
-        let mut by_user = HashMap::new();
+    /// Turns configured passwords into verifiers (the passwords are not kept) and reads the
+    /// configured verifiers; a malformed one is an error naming its user.
+    pub(crate) fn new(users: &Users) -> Result<AuthConfig, String> {
+        let mut verifiers = HashMap::new();
         for u in users.iter() {
-            let secret = match (&u.scram, &u.password) {
-                (Some(v), _) => match parse_verifier(v) {
-                    Some(s) => s,
-                    None => {
-                        tracing::warn!(user = %u.name, "ignoring a malformed scram secret");
-                        continue;
-                    }
-                },
-                (None, Some(pw)) => {
-                    let salt = random_salt();
-                    let salted = gen_salted_password(pw, &salt, ITERATIONS);
-                    (salt, salted)
+            let verifier = match (&u.scram, &u.password) {
+                (Some(v), _) => {
+                    Verifier::parse(v).map_err(|e| format!("gateway user {}: {e}", u.name))?
                 }
+                (None, Some(pw)) => Verifier::new(pw),
                 (None, None) => continue,
             };
-            by_user.insert(u.name.clone(), secret);
+            verifiers.insert(u.name.clone(), verifier);
         }
-        AuthConfig {
+        let mut mock_secret = [0u8; 32];
+        scram::fill_random(&mut mock_secret);
+        Ok(AuthConfig {
             trust: users.trust,
-            secrets: Arc::new(Secrets { by_user }),
-        }
+            verifiers: Arc::new(verifiers),
+            mock_secret: Arc::new(mock_secret),
+        })
     }
 }
 
@@ -111,64 +98,125 @@ impl Startup {
         if auth.trust {
             return Startup::Trust(Trust { manager });
         }
-        let secrets: Arc<dyn AuthSource> = auth.secrets.clone();
-        let mut scram = ScramAuth::new(secrets);
-        scram.set_iterations(ITERATIONS);
-        let handler = SASLAuthStartupHandler::new(Arc::new(server_parameters()))
-            .with_scram(scram)
-            .with_connection_manager(manager);
-        Startup::Scram(Box::new(handler))
+        Startup::Scram(ScramStartup {
+            verifiers: Arc::clone(&auth.verifiers),
+            mock_secret: Arc::clone(&auth.mock_secret),
+            manager,
+            state: Mutex::new(None),
+        })
     }
 }
 
-const PREFIX: &str = "SCRAM-SHA-256$";
-
-fn random_salt() -> Vec<u8> {
-    (0..16).map(|_| rand_byte()).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// A stored secret for `password`: `SCRAM-SHA-256$<iterations>:<salt>$<salted password>`
-/// (hex). The configuration can hold it instead of the password.
+/// A verifier for `password`, printed as PostgreSQL stores it:
+/// `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`. The configuration can hold it
+/// instead of the password.
 pub fn scram_secret(password: &str) -> String {
-    let salt = random_salt();
-    let salted = gen_salted_password(password, &salt, ITERATIONS);
-    format!("{PREFIX}{ITERATIONS}:{}${}", hex(&salt), hex(&salted))
+    Verifier::new(password).to_string()
 }
 
-fn parse_verifier(v: &str) -> Option<(Vec<u8>, Vec<u8>)> {
-    let rest = v.strip_prefix(PREFIX)?;
-    let (params, salted) = rest.split_once('$')?;
-    let (iterations, salt) = params.split_once(':')?;
-    if iterations.parse::<usize>().ok()? != ITERATIONS {
-        return None;
+/// SCRAM-SHA-256 start-up of one connection.
+pub(crate) struct ScramStartup {
+    verifiers: Arc<HashMap<String, Verifier>>,
+    mock_secret: Arc<[u8; 32]>,
+    manager: Arc<ConnectionManager>,
+    /// The exchange once the server's first message is sent.
+    state: Mutex<Option<Box<Exchange>>>,
+}
+
+impl ScramStartup {
+    /// The start-up user's verifier, or a stand-in that fails at the proof, so that an
+    /// unknown name and a wrong password look the same to the client.
+    fn verifier<C: ClientInfo>(&self, client: &C) -> Verifier {
+        let user = client.metadata().get("user").cloned().unwrap_or_default();
+        match self.verifiers.get(&user) {
+            Some(v) => v.clone(),
+            None => Verifier::mock(&user, self.mock_secret.as_slice()),
+        }
     }
-    Some((unhex(salt)?, unhex(salted)?))
+
+    /// The reply to a password-family message: the server's first or final SCRAM message.
+    fn step<C: ClientInfo>(
+        &self,
+        client: &C,
+        msg: datafusion_postgres::pgwire::messages::startup::PasswordMessageFamily,
+    ) -> PgWireResult<(Authentication, bool)> {
+        let user = || client.metadata().get("user").cloned().unwrap_or_default();
+        let to_wire = |e: ScramError| match e {
+            ScramError::Protocol(m) => PgWireError::InvalidScramMessage(m),
+            ScramError::WrongPassword => PgWireError::InvalidPassword(user()),
+        };
+        let mut state = self.state.lock();
+        match state.take() {
+            None => {
+                let first = msg.into_sasl_initial_response()?;
+                if first.auth_method != MECHANISM {
+                    return Err(PgWireError::UnsupportedSASLAuthMethod(first.auth_method));
+                }
+                let data = first.data.unwrap_or_default();
+                let (exchange, reply) =
+                    Exchange::start(self.verifier(client), &data, &scram::server_nonce())
+                        .map_err(to_wire)?;
+                *state = Some(Box::new(exchange));
+                Ok((Authentication::SASLContinue(reply.into()), false))
+            }
+            Some(exchange) => {
+                let last = msg.into_sasl_response()?;
+                let reply = exchange.finish(&last.data).map_err(to_wire)?;
+                Ok((Authentication::SASLFinal(reply.into()), true))
+            }
+        }
+    }
 }
 
-fn rand_byte() -> u8 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish() as u8
+fn key_of<C: ClientInfo>(client: &C) -> datafusion_postgres::pgwire::messages::startup::SecretKey {
+    client.pid_and_secret_key().1
+}
+
+#[async_trait]
+impl StartupHandler for ScramStartup {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                let mechanisms = vec![MECHANISM.to_string()];
+                client
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(
+                        mechanisms,
+                    )))
+                    .await?;
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
+                let (reply, done) = self.step(client, msg)?;
+                client
+                    .send(PgWireBackendMessage::Authentication(reply))
+                    .await?;
+                if done {
+                    // Registered for CancelRequest, as pgwire's own handlers do.
+                    let (pid, key) = RandomPidSecretKeyGenerator::default().generate(client);
+                    client.set_pid_and_secret_key(pid, key);
+                    let (handle, guard) = self.manager.register(pid, key_of(client));
+                    client
+                        .session_extensions()
+                        .insert::<Arc<ConnectionHandle>>(handle);
+                    client.session_extensions().insert(guard);
+                    finish_authentication(client, &server_parameters()).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -187,22 +235,5 @@ impl StartupHandler for Startup {
             Startup::Trust(t) => t.on_startup(client, message).await,
             Startup::Scram(s) => s.on_startup(client, message).await,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_round_trip_and_differ_per_call() {
-        let a = scram_secret("pw");
-        let b = scram_secret("pw");
-        assert!(a.starts_with("SCRAM-SHA-256$4096:"));
-        assert_ne!(a, b, "a new salt each time");
-        let (salt, salted) = parse_verifier(&a).unwrap();
-        assert_eq!(salted, gen_salted_password("pw", &salt, ITERATIONS));
-        assert!(parse_verifier("SCRAM-SHA-256$10:00$00").is_none());
-        assert!(parse_verifier("plain").is_none());
     }
 }

@@ -148,6 +148,22 @@ pub(crate) fn constant_udf(
     )
 }
 
+/// Checks what can be checked before serving, so that a mistake stops start-up with a
+/// clear message: users or trust, the users' verifiers, the TLS certificate and key.
+pub fn check_config(config: &GatewayConfig) -> Result<()> {
+    if !config.trust && config.users.is_empty() {
+        return Err(Error::InvalidInput(
+            "the SQL gateway needs users or explicit trust (--pg-trust)".into(),
+        ));
+    }
+    auth::AuthConfig::new(&Users::new(config.trust, config.users.clone()))
+        .map_err(Error::InvalidInput)?;
+    if let Some((cert, key)) = &config.tls {
+        tls::acceptor(cert, key)?;
+    }
+    Ok(())
+}
+
 /// Serves the gateway on `listener` over `catalog` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
@@ -155,11 +171,7 @@ pub async fn serve(
     config: GatewayConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    if !config.trust && config.users.is_empty() {
-        return Err(Error::InvalidInput(
-            "the SQL gateway needs users or explicit trust (--pg-trust)".into(),
-        ));
-    }
+    check_config(&config)?;
     let cache = Arc::new(MetaCache::new(config.cache_ttl));
     let base = base_context(&catalog, &cache, &config)?;
     let tls = match &config.tls {

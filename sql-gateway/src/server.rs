@@ -66,7 +66,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let manager = Arc::new(ConnectionManager::new());
-    let auth = AuthConfig::new(&shared.users);
+    let auth = AuthConfig::new(&shared.users).map_err(std::io::Error::other)?;
     let cancel = Arc::new(Canceller {
         cancels: Arc::clone(&shared.cancels),
         manager: Arc::clone(&manager),

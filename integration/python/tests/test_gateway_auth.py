@@ -9,11 +9,14 @@ The module's gateway runs without --pg-trust, with this configuration:
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -183,29 +186,47 @@ def test_nothing_bob_tried_happened(auth_gw):
 # ---------------------------------------------------------------------------------------------
 # SCRAM verifiers in the configuration
 
-def pg_password(password: str) -> str:
+def pg_password(password: str, stdin: bool = False) -> str:
+    """`lakehive pg-password`, with the password as an argument or on standard input."""
     binary = require_gateway_binary()
-    out = subprocess.run([binary, "pg-password", password], capture_output=True, text=True, timeout=60)
+    args = [binary, "pg-password"] + ([] if stdin else [password])
+    out = subprocess.run(args, input=password + "\n" if stdin else None, capture_output=True, text=True,
+                         timeout=60)
     assert out.returncode == 0, out.stderr
     verifier = [line.strip() for line in out.stdout.splitlines() if line.strip()][-1]
     return verifier
 
 
+def postgres_verifier(password: str, salt: bytes, iterations: int = 4096) -> str:
+    """The verifier PostgreSQL stores in pg_authid.rolpassword, computed here independently
+    of the server (RFC 5802 keys; the password is ASCII, so SASLprep leaves it as is)."""
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def scram_config(verifiers: Dict[str, str]) -> str:
+    users = "".join(f'\n[[gateway.users]]\nname = "{name}"\nscram = "{v}"\ndatabases = ["sales"]\n'
+                    for name, v in verifiers.items())
+    return "[gateway]\ntrust = false\n" + users
+
+
 def test_scram_verifier_users(gateway_factory, fixture_data):
     verifier = pg_password(CAROL_PW)
-    assert verifier.startswith("SCRAM-SHA-256$"), verifier
+    assert verifier.startswith("SCRAM-SHA-256$4096:"), verifier
     assert CAROL_PW not in verifier
     assert pg_password(CAROL_PW) != verifier, "each verifier needs its own random salt"
-    config = f"""
-[gateway]
-trust = false
-
-[[gateway.users]]
-name = "carol"
-scram = "{verifier}"
-databases = ["sales"]
-"""
-    server = gateway_factory.start("scram", trust=False, config=config)
+    # the salt and iterations the server chose give the same keys when computed here: the
+    # configuration holds StoredKey and ServerKey, from which no password can log in
+    iterations, salt = verifier.split("$")[1].split(":")
+    assert postgres_verifier(CAROL_PW, base64.b64decode(salt), int(iterations)) == verifier
+    dave = postgres_verifier("dave-pw", b"0123456789abcdef", 5000)
+    server = gateway_factory.start("scram", trust=False,
+                                   config=scram_config({"carol": verifier, "dave": dave,
+                                                        "erin": pg_password("erin-pw", stdin=True)}))
     with connect_as(server, "carol", CAROL_PW) as c:
         c.execute("CREATE DATABASE sales")
         c.execute(f"CREATE EXTERNAL TABLE sales.orders ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
@@ -213,9 +234,37 @@ databases = ["sales"]
         assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             c.execute("CREATE DATABASE elsewhere")
+    for user, password in (("dave", "dave-pw"), ("erin", "erin-pw")):
+        with connect_as(server, user, password) as c:
+            assert c.execute("select current_user, count(*) from sales.orders").fetchone() == (user, 6)
     refused(server, "carol", "not-carols-password")
     refused(server, "carol")
+    refused(server, "dave", "dave-pw ")
+    # the stored key itself is not a password
+    refused(server, "dave", dave.split("$")[2].split(":")[0])
     assert CAROL_PW not in server.log_path.read_text(errors="replace")
+
+
+def test_unknown_user_and_wrong_password_look_alike(auth_gw):
+    """As in PostgreSQL: the exchange runs to the end for a name that does not exist, so the
+    reply does not tell whether a user exists."""
+    assert refused(auth_gw, "mallory", "x") == refused(auth_gw, "alice", "x").replace("alice", "mallory")
+
+
+@pytest.mark.parametrize("verifier", [
+    "not-a-verifier",
+    "SCRAM-SHA-256$4096:c2FsdA==$AAAA:AAAA",
+    "SCRAM-SHA-256$4096:c2FsdA==$" + "AA" * 22,
+], ids=["text", "short-keys", "one-key"])
+def test_malformed_verifier_stops_start_up(tmp_path, verifier):
+    binary = require_gateway_binary()
+    config = tmp_path / "lakehive.toml"
+    config.write_text(scram_config({"frank": verifier}))
+    out = subprocess.run([binary, "serve", "--data-dir", str(tmp_path / "data"), "--thrift-addr", "127.0.0.1:0",
+                          "--pg-addr", "127.0.0.1:0", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "frank" in out.stderr and "verifier" in out.stderr, out.stderr
 
 
 # ---------------------------------------------------------------------------------------------
