@@ -8,15 +8,17 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{exec_err, Result};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use datafusion::prelude::SessionContext;
 use datafusion::scalar::ScalarValue;
 
 use crate::constant_udf;
 
-/// What SQLAlchemy's reflection (`Inspector.get_columns`, `get_enums`, `get_domains`) calls:
-/// the Hive catalog has no serial columns, and every collation and type is visible.
+/// What SQLAlchemy's reflection (`Inspector.get_columns`, `get_enums`, `get_domains`, and
+/// `Table(autoload_with=)`'s index and option queries) calls: the Hive catalog has no serial
+/// columns or indexes, and every collation and type is visible.
 pub(crate) fn register(ctx: &SessionContext) {
     ctx.register_udf(constant_udf(
         "pg_get_serial_sequence",
@@ -33,6 +35,127 @@ pub(crate) fn register(ctx: &SessionContext) {
     ctx.register_udf(ScalarUDF::new_from_impl(JsonBuildObject {
         signature: Signature::variadic_any(Volatility::Immutable),
     }));
+    // No index has a definition: the Hive catalog has no indexes. The column number arrives
+    // as a BIGINT expression, so any argument types are taken.
+    ctx.register_udf(ScalarUDF::new_from_impl(NullText {
+        name: "pg_get_indexdef",
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(1), TypeSignature::Any(3)],
+            Volatility::Stable,
+        ),
+    }));
+    ctx.register_udf(ScalarUDF::new_from_impl(CurrentSetting {
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(1), TypeSignature::Any(2)],
+            Volatility::Stable,
+        ),
+    }));
+}
+
+/// A function of any arguments whose value is always a text NULL.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct NullText {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for NullText {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))
+    }
+}
+
+/// The server settings `current_setting` knows, with the values the start-up parameters
+/// and `SHOW` report.
+fn setting(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "default_table_access_method" => "heap",
+        "standard_conforming_strings" => "on",
+        "server_version" => crate::PG_SERVER_VERSION,
+        "server_encoding" | "client_encoding" => "UTF8",
+        "datestyle" => "ISO, MDY",
+        "timezone" => "UTC",
+        "integer_datetimes" => "on",
+        "max_identifier_length" => "63",
+        "transaction_isolation" | "default_transaction_isolation" => "read committed",
+        "transaction_read_only" | "default_transaction_read_only" => "off",
+        _ => return None,
+    })
+}
+
+/// `current_setting(name [, missing_ok])`: a known setting's value; an unknown name is an
+/// error, or NULL when `missing_ok` is true.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CurrentSetting {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for CurrentSetting {
+    fn name(&self) -> &str {
+        "current_setting"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // All-scalar arguments come back as arrays of one row.
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let rows = arrays.first().map_or(0, |a| a.len());
+        let text = |i: usize, row: usize| -> Result<Option<String>> {
+            let a = &arrays[i];
+            if a.is_null(row) {
+                return Ok(None);
+            }
+            Ok(Some(
+                ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?
+                    .value(row)
+                    .to_string(),
+            ))
+        };
+        let mut out = StringBuilder::with_capacity(rows, rows * 8);
+        for row in 0..rows {
+            let Some(name) = text(0, row)? else {
+                out.append_null();
+                continue;
+            };
+            let missing_ok = arrays.len() > 1 && text(1, row)?.is_some_and(|v| v == "true");
+            match setting(&name) {
+                Some(v) => out.append_value(v),
+                None if missing_ok => out.append_null(),
+                None => return exec_err!("unrecognized configuration parameter \"{name}\""),
+            }
+        }
+        let array: Arc<dyn Array> = Arc::new(out.finish());
+        Ok(
+            if args
+                .args
+                .iter()
+                .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+            {
+                ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
+            } else {
+                ColumnarValue::Array(array)
+            },
+        )
+    }
 }
 
 /// `json_build_object(key, value, ...)`, formatted like PostgreSQL (`{"a" : 1, "b" : "x"}`),
@@ -129,6 +252,91 @@ mod tests {
     use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
     use datafusion_postgres::datafusion_pg_catalog::pg_catalog::setup_pg_catalog;
     use datafusion_postgres::datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+
+    /// The rest of `Table(autoload_with=)`: primary key, indexes and table options, rewritten
+    /// as the session does. A Hive table has no keys or indexes, and no storage options.
+    #[tokio::test]
+    async fn runs_sqlalchemy_table_reflection() {
+        let ctx = SessionContext::new();
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int32, false)]));
+        let columns: Vec<Arc<dyn Array>> = vec![Arc::new(Int32Array::from(vec![1]))];
+        ctx.register_batch("orders", RecordBatch::try_new(schema, columns).unwrap())
+            .unwrap();
+        setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider).unwrap();
+        register(&ctx);
+        let all = include_str!("testdata/sqlalchemy_autoload.sql").replace("'default'", "'public'");
+        let stmts: Vec<&str> = all.split(";\n").filter(|s| s.contains("SELECT")).collect();
+        assert_eq!(stmts.len(), 3);
+        let mut rows = Vec::new();
+        for sql in stmts {
+            let sql = crate::rewrite::rewrite_sql(sql).expect("rewritten");
+            let stmt = PostgresCompatibilityParser::new()
+                .parse(&sql)
+                .unwrap()
+                .remove(0);
+            let plan = ctx
+                .state()
+                .statement_to_plan(datafusion::sql::parser::Statement::Statement(Box::new(
+                    stmt,
+                )))
+                .await
+                .unwrap();
+            let batches = ctx
+                .execute_logical_plan(plan)
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap();
+            rows.push(batches.iter().map(|b| b.num_rows()).sum::<usize>());
+            if let Some(b) = batches.iter().find(|b| b.num_rows() > 0) {
+                let options = b.column_by_name("reloptions").expect("a reloptions column");
+                assert!(options.is_null(0));
+            }
+        }
+        assert_eq!(rows, [0, 0, 1], "no key, no index, one table");
+    }
+
+    #[tokio::test]
+    async fn current_setting_knows_what_clients_ask() {
+        let ctx = SessionContext::new();
+        register(&ctx);
+        let one = |sql: &'static str| {
+            let ctx = ctx.clone();
+            async move {
+                let b = ctx.sql(sql).await?.collect().await?;
+                Ok::<_, datafusion::error::DataFusionError>(
+                    b[0].column(0)
+                        .as_string::<i32>()
+                        .iter()
+                        .map(|v| v.map(str::to_string))
+                        .collect::<Vec<_>>(),
+                )
+            }
+        };
+        assert_eq!(
+            one("SELECT current_setting('default_table_access_method')")
+                .await
+                .unwrap(),
+            [Some("heap".to_string())]
+        );
+        assert_eq!(
+            one("SELECT current_setting(n) FROM (VALUES ('TimeZone'), ('nope')) t(n) WHERE n <> 'nope'")
+                .await
+                .unwrap(),
+            [Some("UTC".to_string())]
+        );
+        assert_eq!(
+            one("SELECT current_setting('nope', true)").await.unwrap(),
+            [None]
+        );
+        let err = one("SELECT current_setting('nope')").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("unrecognized configuration parameter"),
+            "{err}"
+        );
+    }
 
     /// SQLAlchemy's column reflection, rewritten as the session does, planned the way
     /// datafusion-postgres plans an extended-protocol statement, with its 21 parameters

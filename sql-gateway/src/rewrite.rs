@@ -4,8 +4,13 @@
 //!   uses `ESCAPE '/'`): the pattern is rewritten to use backslash, DataFusion's escape.
 //! - Correlated scalar subqueries over `pg_catalog` that DataFusion 55 cannot decorrelate
 //!   (SQLAlchemy's column reflection): see [`catalog_subquery`].
+//! - `information_schema.columns` numbers columns from 1: see [`info_schema`].
+//! - `pg_index`'s vector columns unnested, `generate_subscripts`, `pg_class.reloptions`
+//!   (SQLAlchemy's table reflection): see [`pg_arrays`].
 
 mod catalog_subquery;
+mod info_schema;
+mod pg_arrays;
 
 use std::ops::ControlFlow;
 
@@ -18,7 +23,9 @@ pub(crate) fn rewrite_sql(sql: &str) -> Option<String> {
     let lower = sql.to_ascii_lowercase();
     let escapes = lower.contains("escape");
     let subqueries = lower.contains("pg_catalog.") && lower.matches("select").nth(1).is_some();
-    if !escapes && !subqueries {
+    let info_columns = info_schema::mentions(&lower);
+    let arrays = pg_arrays::mentions(&lower);
+    if !escapes && !subqueries && !info_columns && !arrays {
         return None;
     }
     let mut stmts = Parser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
@@ -28,6 +35,12 @@ pub(crate) fn rewrite_sql(sql: &str) -> Option<String> {
     }
     if subqueries {
         changed |= catalog_subquery::decorrelate(&mut stmts);
+    }
+    if info_columns {
+        changed |= info_schema::shift_ordinal_positions(&mut stmts);
+    }
+    if arrays {
+        changed |= pg_arrays::rewrite(&mut stmts);
     }
     changed.then(|| {
         stmts

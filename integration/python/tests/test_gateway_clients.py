@@ -458,15 +458,22 @@ def test_sqlalchemy_column_reflection(gw):
         engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: Table(autoload_with=) also reflects keys, indexes and "
-                   "options; those queries need unnest(pg_index.indkey) and pg_class.reloptions")
 def test_sqlalchemy_table_autoload(gw):
+    """Table(autoload_with=) reflects columns, then keys, indexes, constraints and options
+    (pg_index's vectors unnested, generate_subscripts, pg_class.reloptions, current_setting)."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
 
     engine = sqlalchemy.create_engine(gw.sqlalchemy_url())
     try:
-        # a reflected table used in a Core query with bound parameters
         orders = sqlalchemy.Table("orders", sqlalchemy.MetaData(), schema="sales", autoload_with=engine)
+        assert [c.name for c in orders.columns][:3] == ["id", "customer", "amount"]
+        assert list(orders.primary_key.columns) == [] and orders.indexes == set()
+        assert orders.foreign_keys == set()
+        inspector = sqlalchemy.inspect(engine)
+        assert inspector.get_unique_constraints("orders", schema="sales") == []
+        assert inspector.get_indexes("orders", schema="sales") == []
+        assert inspector.get_pk_constraint("orders", schema="sales")["constrained_columns"] == []
+        # a reflected table used in a Core query with bound parameters
         stmt = (sqlalchemy.select(orders.c.id, orders.c.amount)
                 .where(orders.c.day == dt.date(2024, 1, 2), orders.c.amount > Decimal("5"))
                 .order_by(orders.c.id))
