@@ -32,6 +32,9 @@ pub enum Error {
     /// A named schema (catalog database) does not exist.
     #[error("schema \"{0}\" does not exist")]
     NoSuchSchema(String),
+    /// A statement names a column the table does not have.
+    #[error("{0}")]
+    UndefinedColumn(String),
     /// A value or definition is invalid.
     #[error("{0}")]
     InvalidInput(String),
@@ -78,6 +81,7 @@ impl Error {
             Error::Unsupported(_) => "0A000",
             Error::PermissionDenied(_) => "42501",
             Error::NoSuchSchema(_) => "3F000",
+            Error::UndefinedColumn(_) => "42703",
             Error::InvalidInput(_) => "22023",
             Error::Io(_) => "58030",
         }

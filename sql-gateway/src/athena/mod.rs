@@ -110,7 +110,11 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             options,
             query,
         } => write::ctas(env, &table, if_not_exists, options, &query).await,
-        Statement::Insert { table, query } => write::insert(env, &table, &query).await,
+        Statement::Insert {
+            table,
+            columns,
+            query,
+        } => write::insert(env, &table, columns.as_deref(), &query).await,
         Statement::Accept(tag) => Ok(Output::Done(tag.to_string())),
         Statement::ShowSetting(name) => {
             let value = parse::SETTINGS

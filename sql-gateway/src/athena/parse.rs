@@ -128,9 +128,12 @@ pub(crate) enum Statement {
         options: Vec<(String, OptionValue)>,
         query: String,
     },
-    /// `INSERT INTO t <query>`.
+    /// `INSERT INTO t [(column, ...)] <query>`.
     Insert {
         table: Name,
+        /// The listed columns, which the query's columns fill by position; `None` for all,
+        /// in table order.
+        columns: Option<Vec<String>>,
         query: String,
     },
     /// A session command accepted without effect (`DISCARD ALL`, `SAVEPOINT s`); the tag.
@@ -226,14 +229,11 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
     } else if c.keywords(&["insert", "into"]) {
         let _ = c.keyword("table");
         let table = c.object_name()?;
-        if matches!(c.peek(), Some(Token::LParen)) {
-            return Err(Error::Unsupported(
-                "INSERT with a column list; select the columns in table order instead".into(),
-            ));
-        }
+        let (columns, query) = insert_columns(&mut c)?;
         Some(Statement::Insert {
             table,
-            query: c.rest(),
+            columns,
+            query,
         })
     } else {
         None
@@ -242,6 +242,24 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
         c.expect_end()?;
     }
     Ok(stmt)
+}
+
+/// An INSERT's optional column list and its query. `(` may also open a parenthesized query.
+fn insert_columns(c: &mut Cursor) -> Result<(Option<Vec<String>>, String)> {
+    if !c.token(&Token::LParen) {
+        return Ok((None, c.rest()));
+    }
+    let starts_query = matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none()
+        && ["select", "with", "values", "table"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
+    if starts_query || matches!(c.peek(), Some(Token::LParen)) {
+        return Ok((None, format!("({}", c.rest())));
+    }
+    let mut columns = vec![c.ident()?];
+    while c.token(&Token::Comma) {
+        columns.push(c.ident()?);
+    }
+    c.expect(&Token::RParen)?;
+    Ok((Some(columns), c.rest()))
 }
 
 fn like(c: &mut Cursor) -> Result<Option<String>> {

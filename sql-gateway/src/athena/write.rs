@@ -7,7 +7,8 @@ use datafusion::arrow::datatypes::UInt64Type;
 use datafusion::common::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::functions::expr_fn::{coalesce, nullif};
-use datafusion::prelude::{cast, col, lit, DataFrame};
+use datafusion::prelude::{cast, col, lit, DataFrame, Expr};
+use datafusion::scalar::ScalarValue;
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
 use metastore::partname::DEFAULT_PARTITION;
 
@@ -149,16 +150,69 @@ pub(super) async fn ctas(
     }
 }
 
-pub(super) async fn insert(env: &Env<'_>, name: &Name, query: &str) -> Result<Output> {
+pub(super) async fn insert(
+    env: &Env<'_>,
+    name: &Name,
+    columns: Option<&[String]>,
+    query: &str,
+) -> Result<Output> {
     let table = env.table(name, true).await?;
     if TableFormat::of(&table)? != TableFormat::Parquet {
         return Err(Error::Unsupported(
             "INSERT INTO tables not stored as Parquet".into(),
         ));
     }
-    let df = env.ctx.sql(query).await?;
+    let mut df = env.ctx.sql(query).await?;
+    if let Some(columns) = columns {
+        df = spread(&table, columns, df)?;
+    }
     let n = write_rows(env, &table, df, None).await?;
     Ok(Output::Done(format!("INSERT 0 {n}")))
+}
+
+/// The query's columns, which fill the listed `columns` by position, widened to every column
+/// of the table in table order (data then partition); the others are NULL.
+fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame> {
+    let fields = df.schema().fields().clone();
+    if fields.len() != columns.len() {
+        return Err(Error::InvalidInput(format!(
+            "the query returns {} columns but the INSERT lists {}",
+            fields.len(),
+            columns.len()
+        )));
+    }
+    let all: Vec<&Column> = table
+        .sd
+        .columns
+        .iter()
+        .chain(&table.partition_keys)
+        .collect();
+    for (i, c) in columns.iter().enumerate() {
+        if !all.iter().any(|t| t.name.eq_ignore_ascii_case(c)) {
+            return Err(Error::UndefinedColumn(format!(
+                "column \"{c}\" of {}.{} does not exist",
+                table.db_name, table.name
+            )));
+        }
+        if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
+            return Err(Error::InvalidInput(format!(
+                "column \"{c}\" is listed more than once"
+            )));
+        }
+    }
+    let exprs: Vec<Expr> = all
+        .iter()
+        .map(|t| {
+            match columns.iter().position(|c| c.eq_ignore_ascii_case(&t.name)) {
+                Some(i) => col(datafusion::common::Column::new_unqualified(
+                    fields[i].name(),
+                )),
+                None => lit(ScalarValue::Null),
+            }
+            .alias(&t.name)
+        })
+        .collect();
+    Ok(df.select(exprs)?)
 }
 
 /// Casts the query's columns, by position, to the table's columns (data then partition).

@@ -174,7 +174,24 @@ fn parses_ctas_and_insert() {
         s,
         Statement::Insert {
             table: (Some("db".into()), "t".into()),
+            columns: None,
             query: "select * from x".into()
+        }
+    );
+    assert_eq!(
+        ok("insert into t (b, \"A\") values (1, 2)"),
+        Statement::Insert {
+            table: (None, "t".into()),
+            columns: Some(vec!["b".into(), "A".into()]),
+            query: "values (1, 2)".into()
+        }
+    );
+    assert_eq!(
+        ok("insert into t (select 1) union (select 2)"),
+        Statement::Insert {
+            table: (None, "t".into()),
+            columns: None,
+            query: "(select 1) union (select 2)".into()
         }
     );
     assert!(ok("create database if not exists d location '/w/d'").writes());
