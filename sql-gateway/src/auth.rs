@@ -63,7 +63,8 @@ pub(crate) enum Startup {
 pub(crate) struct AuthConfig {
     trust: bool,
     verifiers: Arc<HashMap<String, Verifier>>,
-    /// Seeds the made-up salts of unknown users.
+    /// Seeds the made-up salts of unknown users: the same for the same configuration, so
+    /// restarts and replicas show an unknown name the same salt, as a real user's is fixed.
     mock_secret: Arc<[u8; 32]>,
 }
 
@@ -82,8 +83,7 @@ impl AuthConfig {
             };
             verifiers.insert(u.name.clone(), verifier);
         }
-        let mut mock_secret = [0u8; 32];
-        scram::fill_random(&mut mock_secret);
+        let mock_secret = scram::mock_secret(verifiers.values());
         Ok(AuthConfig {
             trust: users.trust,
             verifiers: Arc::new(verifiers),

@@ -32,6 +32,9 @@ pub enum Error {
     /// A named schema (catalog database) does not exist.
     #[error("schema \"{0}\" does not exist")]
     NoSuchSchema(String),
+    /// A statement names a column twice.
+    #[error("{0}")]
+    DuplicateColumn(String),
     /// A statement names a column the table does not have.
     #[error("{0}")]
     UndefinedColumn(String),
@@ -82,6 +85,7 @@ impl Error {
             Error::PermissionDenied(_) => "42501",
             Error::NoSuchSchema(_) => "3F000",
             Error::UndefinedColumn(_) => "42703",
+            Error::DuplicateColumn(_) => "42701",
             Error::InvalidInput(_) => "22023",
             Error::Io(_) => "58030",
         }

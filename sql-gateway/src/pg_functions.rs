@@ -78,18 +78,19 @@ impl ScalarUDFImpl for NullText {
 }
 
 /// The server settings `current_setting` knows, with the values the start-up parameters
-/// and `SHOW` report.
+/// and `SHOW` report (`SET` does not change them here).
 fn setting(name: &str) -> Option<&'static str> {
     Some(match name.to_ascii_lowercase().as_str() {
         "default_table_access_method" => "heap",
         "standard_conforming_strings" => "on",
         "server_version" => crate::PG_SERVER_VERSION,
         "server_encoding" | "client_encoding" => "UTF8",
-        "datestyle" => "ISO, MDY",
-        "timezone" => "UTC",
+        "datestyle" => "ISO, YMD",
+        "timezone" => "Etc/UTC",
+        "search_path" => "default",
         "integer_datetimes" => "on",
         "max_identifier_length" => "63",
-        "transaction_isolation" | "default_transaction_isolation" => "read committed",
+        "transaction_isolation" | "default_transaction_isolation" => "read uncommitted",
         "transaction_read_only" | "default_transaction_read_only" => "off",
         _ => return None,
     })
@@ -324,7 +325,7 @@ mod tests {
             one("SELECT current_setting(n) FROM (VALUES ('TimeZone'), ('nope')) t(n) WHERE n <> 'nope'")
                 .await
                 .unwrap(),
-            [Some("UTC".to_string())]
+            [Some("Etc/UTC".to_string())]
         );
         assert_eq!(
             one("SELECT current_setting('nope', true)").await.unwrap(),

@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::UInt64Type;
 use datafusion::common::config::TableParquetOptions;
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::functions::expr_fn::{coalesce, nullif};
-use datafusion::prelude::{cast, col, lit, DataFrame, Expr};
+use datafusion::prelude::{cast, lit, DataFrame, Expr};
 use datafusion::scalar::ScalarValue;
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
 use metastore::partname::DEFAULT_PARTITION;
@@ -175,7 +175,7 @@ pub(super) async fn insert(
 fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame> {
     let fields = df.schema().fields().clone();
     if fields.len() != columns.len() {
-        return Err(Error::InvalidInput(format!(
+        return Err(Error::Syntax(format!(
             "the query returns {} columns but the INSERT lists {}",
             fields.len(),
             columns.len()
@@ -195,7 +195,7 @@ fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame>
             )));
         }
         if columns[..i].iter().any(|p| p.eq_ignore_ascii_case(c)) {
-            return Err(Error::InvalidInput(format!(
+            return Err(Error::DuplicateColumn(format!(
                 "column \"{c}\" is listed more than once"
             )));
         }
@@ -204,9 +204,7 @@ fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame>
         .iter()
         .map(|t| {
             match columns.iter().position(|c| c.eq_ignore_ascii_case(&t.name)) {
-                Some(i) => col(datafusion::common::Column::new_unqualified(
-                    fields[i].name(),
-                )),
+                Some(i) => Expr::Column(df.schema().qualified_field(i).into()),
                 None => lit(ScalarValue::Null),
             }
             .alias(&t.name)
@@ -232,11 +230,11 @@ fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
             targets.len()
         )));
     }
-    let exprs = fields
-        .iter()
-        .zip(targets)
-        .map(|(f, (t, is_key))| {
-            let source = col(datafusion::common::Column::new_unqualified(f.name()));
+    let exprs = targets
+        .into_iter()
+        .enumerate()
+        .map(|(i, (t, is_key))| {
+            let source = Expr::Column(df.schema().qualified_field(i).into());
             let typed = cast(source, to_arrow(&t.type_name)?);
             let value = if is_key {
                 let text = nullif(cast(typed, DataType::Utf8), lit(""));

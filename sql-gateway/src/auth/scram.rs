@@ -125,6 +125,13 @@ impl Verifier {
     }
 }
 
+/// A secret derived from the configured verifiers (which are not public), for [`Verifier::mock`].
+pub(crate) fn mock_secret<'a>(verifiers: impl Iterator<Item = &'a Verifier>) -> [u8; KEY_LEN] {
+    let mut texts: Vec<String> = verifiers.map(|v| v.to_string()).collect();
+    texts.sort();
+    sha256(format!("lakehive mock salt\n{}", texts.join("\n")).as_bytes())
+}
+
 /// Why an exchange failed.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum ScramError {

@@ -6,9 +6,9 @@
 //! has no `reloptions`. So:
 //! - `unnest(<x>.indkey)` becomes `unnest(CAST(string_to_array(<x>.indkey, ' ') AS SMALLINT[]))`
 //!   (`INT[]` for the oid vectors);
-//! - `generate_subscripts(a, d)` becomes `unnest(generate_series(1, CASE WHEN d = 1 THEN
-//!   array_length(a, 1) END))`, which is what PostgreSQL gives for a one-dimensional array; `a`
-//!   is converted as above when it is one of those columns;
+//! - `generate_subscripts(<x>.indkey, d)` becomes `unnest(generate_series(1, CASE WHEN (d) = 1
+//!   THEN array_length(<indkey as above>, 1) END))`, which is what PostgreSQL gives for a
+//!   one-dimensional array (only for those columns; a user's array is left alone);
 //! - `<x>.reloptions` of `pg_class` becomes `CAST(NULL AS TEXT[])`, named `reloptions` when it
 //!   is a select item of its own (no table here has storage options).
 //!
@@ -57,13 +57,12 @@ impl VisitorMut for Arrays {
                 (Some("unnest"), Some([a])) => {
                     vector_as_array(a).and_then(|arr| parse_expr(&format!("unnest({arr})")))
                 }
-                (Some("generate_subscripts"), Some([a, d])) => {
-                    let arr = vector_as_array(a).unwrap_or_else(|| a.to_string());
+                (Some("generate_subscripts"), Some([a, d])) => vector_as_array(a).and_then(|arr| {
                     parse_expr(&format!(
-                        "unnest(generate_series(1, CASE WHEN {d} = 1 \
-                         THEN CAST(array_length({arr}, 1) AS BIGINT) END))"
+                        "unnest(generate_series(1, CASE WHEN ({d}) = 1 \
+                             THEN CAST(array_length({arr}, 1) AS BIGINT) END))"
                     ))
-                }
+                }),
                 _ => None,
             },
             _ => None,
@@ -181,7 +180,7 @@ mod tests {
         assert!(out.contains(&format!("unnest({arr}) AS attnum")), "{out}");
         assert!(
             out.contains(&format!(
-                "unnest(generate_series(1, CASE WHEN $1::INTEGER = 1 THEN CAST(array_length({arr}, 1) AS BIGINT) END)) AS ord"
+                "unnest(generate_series(1, CASE WHEN ($1::INTEGER) = 1 THEN CAST(array_length({arr}, 1) AS BIGINT) END)) AS ord"
             )),
             "{out}"
         );
@@ -200,6 +199,10 @@ mod tests {
     #[test]
     fn user_columns_are_left_alone() {
         assert_eq!(rewrite_sql("SELECT unnest(tags) FROM t"), None);
+        assert_eq!(
+            rewrite_sql("SELECT generate_subscripts(t.tags, 1) FROM t"),
+            None
+        );
         for sql in [
             "SELECT unnest(t.indkey), t.reloptions FROM pg_catalog.pg_index, t",
             "SELECT reloptions FROM t",
