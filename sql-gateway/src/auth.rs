@@ -126,11 +126,10 @@ pub(crate) struct ScramStartup {
 impl ScramStartup {
     /// The start-up user's verifier, or a stand-in that fails at the proof, so that an
     /// unknown name and a wrong password look the same to the client.
-    fn verifier<C: ClientInfo>(&self, client: &C) -> Verifier {
-        let user = client.metadata().get("user").cloned().unwrap_or_default();
-        match self.verifiers.get(&user) {
+    fn verifier(&self, user: &str) -> Verifier {
+        match self.verifiers.get(user) {
             Some(v) => v.clone(),
-            None => Verifier::mock(&user, self.mock_secret.as_slice()),
+            None => Verifier::mock(user, self.mock_secret.as_slice()),
         }
     }
 
@@ -140,10 +139,11 @@ impl ScramStartup {
         client: &C,
         msg: datafusion_postgres::pgwire::messages::startup::PasswordMessageFamily,
     ) -> PgWireResult<(Authentication, bool)> {
-        let user = || client.metadata().get("user").cloned().unwrap_or_default();
+        // The start-up message's user; the name inside SCRAM is ignored, as PostgreSQL does.
+        let user = client.metadata().get("user").cloned().unwrap_or_default();
         let to_wire = |e: ScramError| match e {
             ScramError::Protocol(m) => PgWireError::InvalidScramMessage(m),
-            ScramError::WrongPassword => PgWireError::InvalidPassword(user()),
+            ScramError::WrongPassword => PgWireError::InvalidPassword(user.clone()),
         };
         let mut state = self.state.lock();
         match state.take() {
@@ -154,7 +154,7 @@ impl ScramStartup {
                 }
                 let data = first.data.unwrap_or_default();
                 let (exchange, reply) =
-                    Exchange::start(self.verifier(client), &data, &scram::server_nonce())
+                    Exchange::start(self.verifier(&user), &data, &scram::server_nonce())
                         .map_err(to_wire)?;
                 *state = Some(Box::new(exchange));
                 Ok((Authentication::SASLContinue(reply.into()), false))
@@ -166,10 +166,6 @@ impl ScramStartup {
             }
         }
     }
-}
-
-fn key_of<C: ClientInfo>(client: &C) -> datafusion_postgres::pgwire::messages::startup::SecretKey {
-    client.pid_and_secret_key().1
 }
 
 #[async_trait]
@@ -204,8 +200,8 @@ impl StartupHandler for ScramStartup {
                 if done {
                     // Registered for CancelRequest, as pgwire's own handlers do.
                     let (pid, key) = RandomPidSecretKeyGenerator::default().generate(client);
-                    client.set_pid_and_secret_key(pid, key);
-                    let (handle, guard) = self.manager.register(pid, key_of(client));
+                    client.set_pid_and_secret_key(pid, key.clone());
+                    let (handle, guard) = self.manager.register(pid, key);
                     client
                         .session_extensions()
                         .insert::<Arc<ConnectionHandle>>(handle);

@@ -39,7 +39,9 @@ pub use error::{Error, Result};
 pub use storage::{Location, StoreRegistry};
 pub use users::UserConfig;
 
+use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
+use tokio_rustls::TlsAcceptor;
 use users::Users;
 
 /// The PostgreSQL version the gateway reports.
@@ -151,17 +153,23 @@ pub(crate) fn constant_udf(
 /// Checks what can be checked before serving, so that a mistake stops start-up with a
 /// clear message: users or trust, the users' verifiers, the TLS certificate and key.
 pub fn check_config(config: &GatewayConfig) -> Result<()> {
+    let users = Users::new(config.trust, config.users.clone());
+    prepare(config, &users).map(|_| ())
+}
+
+/// What start-up builds from the configuration: the users' verifiers and the TLS acceptor.
+fn prepare(config: &GatewayConfig, users: &Users) -> Result<(AuthConfig, Option<TlsAcceptor>)> {
     if !config.trust && config.users.is_empty() {
         return Err(Error::InvalidInput(
             "the SQL gateway needs users or explicit trust (--pg-trust)".into(),
         ));
     }
-    auth::AuthConfig::new(&Users::new(config.trust, config.users.clone()))
-        .map_err(Error::InvalidInput)?;
-    if let Some((cert, key)) = &config.tls {
-        tls::acceptor(cert, key)?;
-    }
-    Ok(())
+    let auth = AuthConfig::new(users).map_err(Error::InvalidInput)?;
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
+    Ok((auth, tls))
 }
 
 /// Serves the gateway on `listener` over `catalog` until `shutdown` completes.
@@ -171,21 +179,18 @@ pub async fn serve(
     config: GatewayConfig,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
-    check_config(&config)?;
+    let users = Users::new(config.trust, config.users.clone());
+    let (auth, tls) = prepare(&config, &users)?;
     let cache = Arc::new(MetaCache::new(config.cache_ttl));
     let base = base_context(&catalog, &cache, &config)?;
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
-        None => None,
-    };
     let shared = Arc::new(Shared {
-        users: Users::new(config.trust, config.users.clone()),
+        users,
         catalog,
         cache,
         cancels: Default::default(),
         config,
         base,
     });
-    server::serve(listener, shared, tls, shutdown).await?;
+    server::serve(listener, shared, auth, tls, shutdown).await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, StringBuilder};
+use datafusion::arrow::array::{new_null_array, Array, ArrayRef, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{exec_err, Result};
@@ -32,34 +32,71 @@ pub(crate) fn register(ctx: &SessionContext) {
             ScalarValue::Boolean(Some(true)),
         ));
     }
-    ctx.register_udf(ScalarUDF::new_from_impl(JsonBuildObject {
-        signature: Signature::variadic_any(Volatility::Immutable),
-    }));
+    ctx.register_udf(TextUdf::udf(
+        "json_build_object",
+        Signature::variadic_any(Volatility::Immutable),
+        json_build_object,
+    ));
     // No index has a definition: the Hive catalog has no indexes. The column number arrives
     // as a BIGINT expression, so any argument types are taken.
-    ctx.register_udf(ScalarUDF::new_from_impl(NullText {
-        name: "pg_get_indexdef",
-        signature: Signature::one_of(
+    ctx.register_udf(TextUdf::udf(
+        "pg_get_indexdef",
+        Signature::one_of(
             vec![TypeSignature::Any(1), TypeSignature::Any(3)],
             Volatility::Stable,
         ),
-    }));
-    ctx.register_udf(ScalarUDF::new_from_impl(CurrentSetting {
-        signature: Signature::one_of(
+        |args| Ok(new_null_array(&DataType::Utf8, rows(args))),
+    ));
+    ctx.register_udf(TextUdf::udf(
+        "current_setting",
+        Signature::one_of(
             vec![TypeSignature::Any(1), TypeSignature::Any(2)],
             Volatility::Stable,
         ),
-    }));
+        current_setting,
+    ));
 }
 
-/// A function of any arguments whose value is always a text NULL.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct NullText {
+/// A text-valued function whose `eval` takes its arguments as arrays of one length; for
+/// constant arguments the result is a constant too.
+#[derive(Debug)]
+struct TextUdf {
     name: &'static str,
     signature: Signature,
+    eval: fn(&[ArrayRef]) -> Result<ArrayRef>,
 }
 
-impl ScalarUDFImpl for NullText {
+impl TextUdf {
+    fn udf(
+        name: &'static str,
+        signature: Signature,
+        eval: fn(&[ArrayRef]) -> Result<ArrayRef>,
+    ) -> ScalarUDF {
+        ScalarUDF::new_from_impl(TextUdf {
+            name,
+            signature,
+            eval,
+        })
+    }
+}
+
+// Compared by name and signature: one name, one function.
+impl PartialEq for TextUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.signature == other.signature
+    }
+}
+
+impl Eq for TextUdf {}
+
+impl std::hash::Hash for TextUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.signature.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for TextUdf {
     fn name(&self) -> &str {
         self.name
     }
@@ -72,9 +109,25 @@ impl ScalarUDFImpl for NullText {
         Ok(DataType::Utf8)
     }
 
-    fn invoke_with_args(&self, _args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(ColumnarValue::Scalar(ScalarValue::Utf8(None)))
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        // All-scalar arguments come back as arrays of one row.
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let array = (self.eval)(&arrays)?;
+        if args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)))
+        {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(
+                &array, 0,
+            )?));
+        }
+        Ok(ColumnarValue::Array(array))
     }
+}
+
+fn rows(args: &[ArrayRef]) -> usize {
+    args.first().map_or(1, |a| a.len())
 }
 
 /// The server settings `current_setting` knows, with the values the start-up parameters
@@ -98,130 +151,74 @@ fn setting(name: &str) -> Option<&'static str> {
 
 /// `current_setting(name [, missing_ok])`: a known setting's value; an unknown name is an
 /// error, or NULL when `missing_ok` is true.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct CurrentSetting {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for CurrentSetting {
-    fn name(&self) -> &str {
-        "current_setting"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        // All-scalar arguments come back as arrays of one row.
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let rows = arrays.first().map_or(0, |a| a.len());
-        let text = |i: usize, row: usize| -> Result<Option<String>> {
-            let a = &arrays[i];
-            if a.is_null(row) {
-                return Ok(None);
-            }
-            Ok(Some(
-                ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?
-                    .value(row)
-                    .to_string(),
-            ))
+fn current_setting(args: &[ArrayRef]) -> Result<ArrayRef> {
+    let options = FormatOptions::default();
+    let formatters = args
+        .iter()
+        .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let text = |i: usize, row: usize| {
+        (!args[i].is_null(row)).then(|| formatters[i].value(row).to_string())
+    };
+    let mut out = StringBuilder::with_capacity(rows(args), rows(args) * 8);
+    for row in 0..rows(args) {
+        let Some(name) = text(0, row) else {
+            out.append_null();
+            continue;
         };
-        let mut out = StringBuilder::with_capacity(rows, rows * 8);
-        for row in 0..rows {
-            let Some(name) = text(0, row)? else {
-                out.append_null();
-                continue;
-            };
-            let missing_ok = arrays.len() > 1 && text(1, row)?.is_some_and(|v| v == "true");
-            match setting(&name) {
-                Some(v) => out.append_value(v),
-                None if missing_ok => out.append_null(),
-                None => return exec_err!("unrecognized configuration parameter \"{name}\""),
-            }
+        let missing_ok = args.len() > 1 && text(1, row).is_some_and(|v| v == "true");
+        match setting(&name) {
+            Some(v) => out.append_value(v),
+            None if missing_ok => out.append_null(),
+            None => return exec_err!("unrecognized configuration parameter \"{name}\""),
         }
-        let array: Arc<dyn Array> = Arc::new(out.finish());
-        Ok(
-            if args
-                .args
-                .iter()
-                .all(|a| matches!(a, ColumnarValue::Scalar(_)))
-            {
-                ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?)
-            } else {
-                ColumnarValue::Array(array)
-            },
-        )
     }
+    Ok(Arc::new(out.finish()))
 }
 
 /// `json_build_object(key, value, ...)`, formatted like PostgreSQL (`{"a" : 1, "b" : "x"}`),
 /// as text: the wire layer has no Arrow type for PostgreSQL's `json`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JsonBuildObject {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for JsonBuildObject {
-    fn name(&self) -> &str {
-        "json_build_object"
+fn json_build_object(arrays: &[ArrayRef]) -> Result<ArrayRef> {
+    if !arrays.len().is_multiple_of(2) {
+        return exec_err!("json_build_object needs an even number of arguments");
     }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        if !args.args.len().is_multiple_of(2) {
-            return exec_err!("json_build_object needs an even number of arguments");
-        }
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let rows = arrays.first().map_or(args.number_rows, |a| a.len());
-        let options = FormatOptions::default();
-        let formatters = arrays
-            .iter()
-            .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        let nulls: Vec<_> = arrays.iter().map(|a| a.logical_nulls()).collect();
-        let is_null = |col: usize, row: usize| nulls[col].as_ref().is_some_and(|n| n.is_null(row));
-        let mut out = StringBuilder::with_capacity(rows, rows * 32);
-        let mut json = String::new();
-        for row in 0..rows {
-            json.clear();
-            json.push('{');
-            for pair in 0..arrays.len() / 2 {
-                let (k, v) = (2 * pair, 2 * pair + 1);
-                if is_null(k, row) {
-                    return exec_err!("json_build_object: a key is null");
-                }
-                if pair > 0 {
-                    json.push_str(", ");
-                }
-                push_json_string(&mut json, &formatters[k].value(row).to_string());
-                json.push_str(" : ");
-                let value = formatters[v].value(row).to_string();
-                match arrays[v].data_type() {
-                    _ if is_null(v, row) => json.push_str("null"),
-                    DataType::Boolean => json.push_str(&value),
-                    t if t.is_numeric() && value.parse::<f64>().is_ok_and(f64::is_finite) => {
-                        json.push_str(&value)
-                    }
-                    _ => push_json_string(&mut json, &value),
-                }
+    let rows = rows(arrays);
+    let options = FormatOptions::default();
+    let formatters = arrays
+        .iter()
+        .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
+        .collect::<Result<Vec<_>, _>>()?;
+    let nulls: Vec<_> = arrays.iter().map(|a| a.logical_nulls()).collect();
+    let is_null = |col: usize, row: usize| nulls[col].as_ref().is_some_and(|n| n.is_null(row));
+    let mut out = StringBuilder::with_capacity(rows, rows * 32);
+    let mut json = String::new();
+    for row in 0..rows {
+        json.clear();
+        json.push('{');
+        for pair in 0..arrays.len() / 2 {
+            let (k, v) = (2 * pair, 2 * pair + 1);
+            if is_null(k, row) {
+                return exec_err!("json_build_object: a key is null");
             }
-            json.push('}');
-            out.append_value(&json);
+            if pair > 0 {
+                json.push_str(", ");
+            }
+            push_json_string(&mut json, &formatters[k].value(row).to_string());
+            json.push_str(" : ");
+            let value = formatters[v].value(row).to_string();
+            match arrays[v].data_type() {
+                _ if is_null(v, row) => json.push_str("null"),
+                DataType::Boolean => json.push_str(&value),
+                t if t.is_numeric() && value.parse::<f64>().is_ok_and(f64::is_finite) => {
+                    json.push_str(&value)
+                }
+                _ => push_json_string(&mut json, &value),
+            }
         }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        json.push('}');
+        out.append_value(&json);
     }
+    Ok(Arc::new(out.finish()))
 }
 
 fn push_json_string(out: &mut String, s: &str) {

@@ -62,11 +62,11 @@ impl PgWireServerHandlers for Handlers {
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    auth: AuthConfig,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let manager = Arc::new(ConnectionManager::new());
-    let auth = AuthConfig::new(&shared.users).map_err(std::io::Error::other)?;
     let cancel = Arc::new(Canceller {
         cancels: Arc::clone(&shared.cancels),
         manager: Arc::clone(&manager),
