@@ -129,6 +129,12 @@ impl Session {
     }
 }
 
+/// What every result goes through on its way out: rows stop at a cancel, and times read as
+/// PostgreSQL writes them.
+fn finish(resp: Response, cancel: &Arc<CancelState>) -> Response {
+    crate::time_text::pg_time_text(cancellable(resp, cancel))
+}
+
 /// `INSERT 0 5` / `SELECT 3` / `CREATE TABLE` as a pgwire tag.
 fn command_tag(text: &str) -> Tag {
     let words: Vec<&str> = text.split(' ').collect();
@@ -221,7 +227,7 @@ impl SimpleQueryHandler for Session {
                 Err(e) => Err(e.to_wire()),
             };
             match result {
-                Ok(r) => responses.extend(r.into_iter().map(|r| cancellable(r, &cancel))),
+                Ok(r) => responses.extend(r.into_iter().map(|r| finish(r, &cancel))),
                 Err(mut e) => {
                     crate::error::rewrite_wire_error(&mut e);
                     if responses.is_empty() {
@@ -334,7 +340,7 @@ impl ExtendedQueryHandler for Session {
                 ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows).await?
             }
         };
-        let resp = cancellable(resp, &cancel);
+        let resp = finish(resp, &cancel);
         if max_rows == 0 {
             // pgwire's default `on_execute` would hand this to `Portal::fetch(0)`, which
             // collects every row into a `Vec` before the first one is written.

@@ -81,6 +81,14 @@ def test_psql_query(gw):
     assert lines(out) == ["1|alice|12.50|2024-01-01", "2|bob|7.25|2024-01-01", "3|alice|30.00|2024-01-02"]
 
 
+def test_psql_shows_times_as_postgres_does(gw):
+    """No zero fraction on whole seconds, trailing zeros dropped otherwise (PostgreSQL's text form)."""
+    out = psql(gw, "-c", "select ts from sales.orders where id in (2, 6) order by id")
+    assert lines(out) == ["2024-01-01 11:30:00", "2024-01-03 23:59:59"]
+    out = psql(gw, "-c", "select ts + interval '250 milliseconds', cast(ts as time) from sales.orders where id = 4")
+    assert lines(out) == ["2024-01-02 18:45:30.25|18:45:30"]
+
+
 def test_psql_multi_statement_and_script(gw):
     out = psql(gw, "-c", "select 1 as a; select 'two' as b")
     assert lines(out) == ["1", "two"]
