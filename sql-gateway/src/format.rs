@@ -98,7 +98,6 @@ impl TableFormat {
                     delimiter: t.delimiter,
                     quote: t.quote.unwrap_or(0),
                     escape: t.escape,
-                    null_regex: Some("^\\\\N$".to_string()),
                     ..CsvOptions::default()
                 };
                 Arc::new(

@@ -16,6 +16,7 @@ mod server;
 mod session;
 mod storage;
 mod table;
+mod text_scan;
 mod time_text;
 mod tls;
 mod users;

@@ -60,14 +60,14 @@ pub(crate) fn register(ctx: &SessionContext) {
 /// A text-valued function whose `eval` takes its arguments as arrays of one length; for
 /// constant arguments the result is a constant too.
 #[derive(Debug)]
-struct TextUdf {
+pub(crate) struct TextUdf {
     name: &'static str,
     signature: Signature,
     eval: fn(&[ArrayRef]) -> Result<ArrayRef>,
 }
 
 impl TextUdf {
-    fn udf(
+    pub(crate) fn udf(
         name: &'static str,
         signature: Signature,
         eval: fn(&[ArrayRef]) -> Result<ArrayRef>,

@@ -41,6 +41,7 @@ use crate::hive_filter::to_hive_filter;
 use crate::hive_types::to_arrow;
 use crate::orc_columns::OrcColumns;
 use crate::storage::Location;
+use crate::text_scan;
 
 const LIST_CONCURRENCY: usize = 64;
 /// Parquet footers read at once when a scan gathers file statistics.
@@ -58,6 +59,9 @@ pub(crate) struct HiveTable {
     location: Location,
     schema: SchemaRef,
     file_schema: SchemaRef,
+    /// What the files are read as: `file_schema`, or for delimited text all text
+    /// (`text_scan`).
+    read_schema: SchemaRef,
     /// Identifies `file_schema` in the file-statistics cache.
     fingerprint: Arc<SchemaFingerprint>,
     part_fields: Vec<FieldRef>,
@@ -82,8 +86,14 @@ impl HiveTable {
                 .collect::<Vec<_>>(),
         ));
         let location = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
+        let format = TableFormat::of(&table)?;
+        let read_schema = match format {
+            TableFormat::Text(_) => text_scan::as_text(&file_schema),
+            _ => Arc::clone(&file_schema),
+        };
         Ok(HiveTable {
-            format: TableFormat::of(&table)?,
+            format,
+            read_schema,
             catalog,
             table,
             location,
@@ -301,7 +311,7 @@ impl HiveTable {
             .file_format(state, FileCompressionType::UNCOMPRESSED, false);
         let mut plans = Vec::with_capacity(by_values.len());
         for (values, group) in by_values {
-            let table_schema = TableSchema::builder(Arc::clone(&self.file_schema)).build();
+            let table_schema = TableSchema::builder(Arc::clone(&self.read_schema)).build();
             let groups = FileGroup::new(group).split_files(state.config().target_partitions());
             let config = FileScanConfigBuilder::new(
                 self.location.store.clone(),
@@ -481,7 +491,7 @@ impl TableProvider for HiveTable {
                 FileCompressionType::UNCOMPRESSED
             };
             let format = self.format.file_format(state, compression, row_filters);
-            let table_schema = TableSchema::builder(Arc::clone(&self.file_schema))
+            let table_schema = TableSchema::builder(Arc::clone(&self.read_schema))
                 .with_table_partition_cols(self.part_fields.clone())
                 .build();
             let source = format.file_source(table_schema);
@@ -494,7 +504,13 @@ impl TableProvider for HiveTable {
                 .with_projection_indices(projection.cloned())?
                 .with_limit(limit)
                 .build();
-            plans.push(format.create_physical_plan(state, config).await?);
+            let plan = format.create_physical_plan(state, config).await?;
+            plans.push(match self.format {
+                TableFormat::Text(_) => {
+                    text_scan::typed(state, plan, &self.schema, &self.read_schema)?
+                }
+                _ => plan,
+            });
         }
         if plans.len() == 1 {
             return Ok(plans.remove(0));

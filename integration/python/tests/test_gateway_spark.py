@@ -128,6 +128,24 @@ def test_spark_reads_gateway_ctas(gw, spark, events):
         assert files, f"no Parquet file in {loc / f'dt={dt}'}"
 
 
+def test_spark_reads_gateway_text_ctas(gw, spark, events):
+    """A TEXTFILE CTAS (Hive's \\001-delimited text, \\N for NULL, gzip files) reads the same
+    through Spark's Hive SerDe, and a row Spark appends reads back through the gateway."""
+    with pg_connect(gw) as c:
+        c.execute(f"CREATE TABLE {DB}.gt WITH (format='TEXTFILE', write_compression='GZIP', "
+                  f"partitioned_by=ARRAY['dt']) AS "
+                  f"SELECT id, name, TIMESTAMP '2024-05-06 07:08:09.5' AS ts, dt FROM {events}")
+    rows = spark.sql(f"SELECT id, name, CAST(ts AS STRING), dt FROM {DB}.gt").collect()
+    assert srt(rows) == srt((i, n, "2024-05-06 07:08:09.5", dt) for i, n, dt in EVENTS)
+    assert spark_partitions(spark, f"{DB}.gt") == ["dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"]
+
+    spark.sql(f"INSERT INTO {DB}.gt PARTITION (dt = '2024-01-09') "
+              f"VALUES (9, NULL, CAST('2024-05-06 10:00:00' AS TIMESTAMP))")
+    with pg_connect(gw) as c:
+        assert q(c, f"SELECT id, name, CAST(ts AS VARCHAR) FROM {DB}.gt WHERE dt = '2024-01-09'") == [
+            (9, None, "2024-05-06T10:00:00")]
+
+
 def test_gateway_sees_partition_added_by_spark(gw, spark, events):
     t = f"{DB}.g"
     if t.split(".")[1] not in [r.tableName for r in spark.sql(f"SHOW TABLES IN {DB}").collect()]:

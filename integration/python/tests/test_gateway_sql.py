@@ -8,6 +8,8 @@ Runs on the session `gateway`; every catalog database used here starts with `sql
 
 from __future__ import annotations
 
+import gzip
+import json
 import time
 from pathlib import Path
 from typing import Dict, List
@@ -215,6 +217,35 @@ def test_ctas_writes_hive_partition_folders_in_the_warehouse(conn, db, gateway):
     # DROP TABLE of a managed table removes its files
     conn.execute(f"DROP TABLE {target}.orders_by_day")
     assert not table_dir.exists() or not data_files(table_dir), data_files(table_dir)
+
+
+def test_ctas_text_and_json_files_are_hive_text(conn, db, gateway):
+    """TEXTFILE: Hive's \\001 delimiter, \\N for NULL, `yyyy-MM-dd HH:mm:ss` timestamps, gzip with a
+    .gz name; JSON: one object per line. The catalog records the SerDe, delimiter and codec."""
+    conn.execute("CREATE DATABASE IF NOT EXISTS sqlt_ctas")
+    conn.execute("CREATE TABLE sqlt_ctas.orders_txt WITH (format='TEXTFILE', write_compression='GZIP') AS "
+                 f"SELECT id, customer, ts FROM {db}.orders WHERE id IN (5, 6)")
+    table_dir = Path(gateway.warehouse) / "sqlt_ctas.db" / "orders_txt"
+    files = data_files(table_dir)
+    assert files and all(p.name.endswith(".gz") for p in files), files
+    text = b"".join(gzip.decompress(p.read_bytes()) for p in files).decode()
+    assert sorted(text.splitlines()) == ["5\x01dave\x012024-01-03 00:00:00", "6\x01\\N\x012024-01-03 23:59:59"]
+    with connect(gateway) as hms:
+        t = hms.get_table("sqlt_ctas", "orders_txt")
+        assert t.sd.serdeInfo.serializationLib == LAZY_SIMPLE
+        assert t.sd.serdeInfo.parameters.get("field.delim") == "\x01"
+        assert t.sd.inputFormat == "org.apache.hadoop.mapred.TextInputFormat"
+        assert t.parameters.get("write.compression") == "GZIP"
+
+    conn.execute("CREATE TABLE sqlt_ctas.orders_js WITH (format='JSON') AS "
+                 f"SELECT id, customer, amount FROM {db}.orders WHERE id IN (1, 6)")
+    files = data_files(Path(gateway.warehouse) / "sqlt_ctas.db" / "orders_js")
+    objects = sorted((json.loads(line) for p in files for line in p.read_text().splitlines()),
+                     key=lambda o: o["id"])
+    assert [(o["id"], o.get("customer"), float(o["amount"])) for o in objects] == [(1, "alice", 12.5), (6, None, 1.0)]
+    with connect(gateway) as hms:
+        assert hms.get_table("sqlt_ctas", "orders_js").sd.serdeInfo.serializationLib == \
+            "org.apache.hive.hcatalog.data.JsonSerDe"
 
 
 def test_ctas_external_location_is_readable_by_another_engine(conn, db, tmp_path):

@@ -5,6 +5,7 @@ mod cursor;
 mod ddl;
 pub(crate) mod parse;
 mod show;
+mod sink;
 mod write;
 
 use std::sync::Arc;

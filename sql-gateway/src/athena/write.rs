@@ -1,11 +1,10 @@
-//! CTAS and INSERT INTO: run a query, write Parquet into Hive-style `k=v` folders under the
-//! table's location, then register the new partitions so other engines see them at once.
+//! CTAS and INSERT INTO: run a query, write files of the table's format (`sink`) into
+//! Hive-style `k=v` folders under the table's location, then register the new partitions so
+//! other engines see them at once.
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::UInt64Type;
-use datafusion::common::config::TableParquetOptions;
-use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::functions::expr_fn::{coalesce, nullif};
 use datafusion::prelude::{cast, lit, DataFrame, Expr};
 use datafusion::scalar::ScalarValue;
@@ -14,13 +13,16 @@ use metastore::partname::DEFAULT_PARTITION;
 
 use super::ddl::{repair, storage_classes};
 use super::parse::{MsckMode, Name, OptionValue};
+use super::sink::{Writer, COMPRESSION_PROPERTY};
 use super::{Env, Output};
 use crate::error::{Error, Result};
-use crate::format::TableFormat;
 use crate::hive_types::{to_arrow, to_hive};
 use crate::storage::Location;
 
 struct CtasOptions {
+    /// The `STORED AS` keyword of the format.
+    stored_as: &'static str,
+    field_delimiter: Option<String>,
     partitioned_by: Vec<String>,
     location: Option<String>,
     compression: Option<String>,
@@ -28,24 +30,33 @@ struct CtasOptions {
 
 fn ctas_options(options: Vec<(String, OptionValue)>) -> Result<CtasOptions> {
     let mut out = CtasOptions {
+        stored_as: "parquet",
+        field_delimiter: None,
         partitioned_by: vec![],
         location: None,
         compression: None,
     };
     for (key, value) in options {
         match (key.as_str(), value) {
-            ("format", OptionValue::Single(f)) if f.eq_ignore_ascii_case("parquet") => {}
             ("format", OptionValue::Single(f)) => {
-                return Err(Error::Unsupported(format!(
-                    "CTAS with format {f}; use PARQUET"
-                )))
+                out.stored_as = match f.to_ascii_lowercase().as_str() {
+                    "parquet" => "parquet",
+                    "textfile" => "textfile",
+                    "json" => "jsonfile",
+                    _ => {
+                        return Err(Error::Unsupported(format!(
+                            "CTAS with format {f}; use PARQUET, TEXTFILE or JSON"
+                        )))
+                    }
+                }
             }
+            ("field_delimiter", OptionValue::Single(d)) => out.field_delimiter = Some(d),
             ("partitioned_by", OptionValue::List(cols)) => {
                 out.partitioned_by = cols.into_iter().map(|c| c.to_lowercase()).collect()
             }
             ("external_location", OptionValue::Single(l)) => out.location = Some(l),
             ("write_compression" | "parquet_compression", OptionValue::Single(c)) => {
-                out.compression = Some(c.to_lowercase())
+                out.compression = Some(c.to_uppercase())
             }
             (other, _) => {
                 return Err(Error::InvalidInput(format!(
@@ -54,7 +65,27 @@ fn ctas_options(options: Vec<(String, OptionValue)>) -> Result<CtasOptions> {
             }
         }
     }
+    if out.field_delimiter.is_some() && out.stored_as != "textfile" {
+        return Err(Error::InvalidInput(
+            "field_delimiter applies to format TEXTFILE only".into(),
+        ));
+    }
     Ok(out)
+}
+
+/// SerDe parameters of a CTAS table: text is split by `field_delimiter`, by default Hive's
+/// (and Athena's) `\001`.
+fn ctas_serde_parameters(opts: &CtasOptions) -> std::collections::BTreeMap<String, String> {
+    let mut p = std::collections::BTreeMap::new();
+    if opts.stored_as == "textfile" {
+        let delim = opts
+            .field_delimiter
+            .clone()
+            .unwrap_or_else(|| "\u{1}".into());
+        p.insert("field.delim".to_string(), delim.clone());
+        p.insert("serialization.format".to_string(), delim);
+    }
+    p
 }
 
 async fn database_location(env: &Env<'_>, db: &str) -> Result<String> {
@@ -97,7 +128,7 @@ pub(super) async fn ctas(
     }
     keys.sort_by_key(|k| opts.partitioned_by.iter().position(|p| *p == k.name));
     let external = opts.location.is_some();
-    let location = match opts.location {
+    let location = match &opts.location {
         Some(l) => l.trim_end_matches('/').to_string(),
         None => format!(
             "{}/{}",
@@ -106,11 +137,15 @@ pub(super) async fn ctas(
         ),
     };
     Location::parse(&location)?;
-    let (serde, input, output) = storage_classes("parquet")?;
+    let (serde, input, output) = storage_classes(opts.stored_as)?;
     let mut parameters = std::collections::BTreeMap::new();
     if external {
         parameters.insert("EXTERNAL".to_string(), "TRUE".to_string());
     }
+    if let Some(c) = &opts.compression {
+        parameters.insert(COMPRESSION_PROPERTY.to_string(), c.clone());
+    }
+    let serde_parameters = ctas_serde_parameters(&opts);
     let table = Table {
         db_name: db.clone(),
         name: name.1.clone(),
@@ -123,6 +158,7 @@ pub(super) async fn ctas(
             num_buckets: -1,
             serde: SerDe {
                 serialization_lib: Some(serde.into()),
+                parameters: serde_parameters,
                 ..Default::default()
             },
             ..Default::default()
@@ -137,9 +173,10 @@ pub(super) async fn ctas(
         .to_string(),
         ..Default::default()
     };
+    let writer = Writer::for_table(&table)?;
     env.catalog.create_table(table.clone()).await?;
     env.cache.invalidate(&db);
-    match write_rows(env, &table, df, opts.compression).await {
+    match write_rows(env, &table, df, writer).await {
         Ok(n) => Ok(Output::Done(format!("SELECT {n}"))),
         Err(e) => {
             if let Err(undo) = env.catalog.drop_table(&db, &name.1, false).await {
@@ -157,16 +194,12 @@ pub(super) async fn insert(
     query: &str,
 ) -> Result<Output> {
     let table = env.table(name, true).await?;
-    if TableFormat::of(&table)? != TableFormat::Parquet {
-        return Err(Error::Unsupported(
-            "INSERT INTO tables not stored as Parquet".into(),
-        ));
-    }
+    let writer = Writer::for_table(&table)?;
     let mut df = env.ctx.sql(query).await?;
     if let Some(columns) = columns {
         df = spread(&table, columns, df)?;
     }
-    let n = write_rows(env, &table, df, None).await?;
+    let n = write_rows(env, &table, df, writer).await?;
     Ok(Output::Done(format!("INSERT 0 {n}")))
 }
 
@@ -215,8 +248,9 @@ fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame>
 
 /// Casts the query's columns, by position, to the table's columns (data then partition).
 /// Partition columns become the text of their folder names, a NULL or empty value Hive's
-/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`).
-fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
+/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`). Text
+/// columns go through the writer's guard.
+fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
     let data = table.sd.columns.iter().map(|c| (c, false));
     let keys = table.partition_keys.iter().map(|c| (c, true));
     let targets: Vec<(&Column, bool)> = data.chain(keys).collect();
@@ -235,10 +269,13 @@ fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
         .enumerate()
         .map(|(i, (t, is_key))| {
             let source = Expr::Column(df.schema().qualified_field(i).into());
-            let typed = cast(source, to_arrow(&t.type_name)?);
+            let arrow_type = to_arrow(&t.type_name)?;
+            let typed = cast(source, arrow_type.clone());
             let value = if is_key {
                 let text = nullif(cast(typed, DataType::Utf8), lit(""));
                 coalesce(vec![text, lit(DEFAULT_PARTITION)])
+            } else if arrow_type == DataType::Utf8 {
+                writer.guard(typed)
             } else {
                 typed
             };
@@ -248,49 +285,20 @@ fn conform(table: &Table, df: DataFrame) -> Result<DataFrame> {
     Ok(df.select(exprs)?)
 }
 
-async fn write_rows(
-    env: &Env<'_>,
-    table: &Table,
-    df: DataFrame,
-    compression: Option<String>,
-) -> Result<u64> {
-    let df = conform(table, df)?;
+async fn write_rows(env: &Env<'_>, table: &Table, df: DataFrame, writer: Writer) -> Result<u64> {
+    let df = conform(table, df, &writer)?;
     let loc = Location::parse(table.sd.location.as_deref().unwrap_or(""))?;
     let keys: Vec<String> = table
         .partition_keys
         .iter()
         .map(|k| k.name.clone())
         .collect();
-    let mut parquet = TableParquetOptions::default();
-    if let Some(c) = compression {
-        parquet.global.compression = Some(parquet_codec(&c)?);
-    }
-    let options = DataFrameWriteOptions::new().with_partition_by(keys.clone());
-    let batches = df
-        .write_parquet(&loc.dir_url(), options, Some(parquet))
-        .await?;
-    if !keys.is_empty() {
+    let has_keys = !keys.is_empty();
+    let batches = writer.write(df, &loc.dir_url(), keys).await?;
+    if has_keys {
         repair(env, table, MsckMode::Add).await?;
     }
     Ok(count(&batches))
-}
-
-/// Athena's `write_compression` names as DataFusion Parquet codecs (levels as Athena's
-/// defaults).
-fn parquet_codec(name: &str) -> Result<String> {
-    Ok(match name {
-        "none" | "uncompressed" => "uncompressed".into(),
-        "snappy" => "snappy".into(),
-        "gzip" => "gzip(6)".into(),
-        "zstd" => "zstd(3)".into(),
-        "lz4" => "lz4_raw".into(),
-        "brotli" => "brotli(4)".into(),
-        other => {
-            return Err(Error::InvalidInput(format!(
-                "unknown write_compression {other}"
-            )))
-        }
-    })
 }
 
 fn count(batches: &[RecordBatch]) -> u64 {
