@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::error::Result;
 use crate::model::{
     AlterTableOptions, ColumnStats, Database, Event, Function, LockComponent, LockState, Partition,
-    PartitionQuery, StatsTarget, Table, TableMeta,
+    PartitionList, PartitionQuery, StatsTarget, Table, TableMeta,
 };
 
 /// A lock as granted or queued by [`Catalog::lock`].
@@ -90,6 +90,19 @@ pub trait Catalog: Send + Sync + Debug {
         query: &PartitionQuery,
         max: Option<usize>,
     ) -> Result<Vec<Partition>>;
+    /// The partitions `list_partitions` returns, sharing their table's storage descriptor
+    /// (what a server streams a long listing from).
+    async fn list_partition_rows(
+        &self,
+        db: &str,
+        table: &str,
+        query: &PartitionQuery,
+        max: Option<usize>,
+    ) -> Result<PartitionList> {
+        let t = self.get_table(db, table).await?;
+        let parts = self.list_partitions(db, table, query, max).await?;
+        Ok(PartitionList::from_partitions(t, parts))
+    }
     /// Names (`k=v/k=v`) of the partitions matching a query, in key order.
     async fn list_partition_names(
         &self,

@@ -227,6 +227,85 @@ pub struct Partition {
     pub parameters: Params,
 }
 
+/// Partitions of one table as a listing returns them: each row takes the table's storage
+/// descriptor unless it has its own, so a long listing does not carry a copy of the
+/// descriptor per partition.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartitionList {
+    /// The table; its descriptor (location aside) is the rows' unless they have their own.
+    pub table: Table,
+    /// The partitions, in key order.
+    pub rows: Vec<ListedPartition>,
+}
+
+/// One partition of a [`PartitionList`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListedPartition {
+    /// Values, one per partition key, in key order.
+    pub values: Vec<String>,
+    /// Creation time.
+    pub create_time: i32,
+    /// Last access time.
+    pub last_access_time: i32,
+    /// Where its data is.
+    pub location: String,
+    /// Its own storage descriptor (without location) when not the table's.
+    pub sd: Option<StorageDescriptor>,
+    /// Parameters.
+    pub parameters: Params,
+}
+
+impl ListedPartition {
+    /// The partition in full, taking `table`'s descriptor when it has none of its own.
+    pub fn into_partition(self, table: &Table) -> Partition {
+        let mut sd = self.sd.unwrap_or_else(|| StorageDescriptor {
+            location: None,
+            ..table.sd.clone()
+        });
+        sd.location = Some(self.location);
+        Partition {
+            db_name: table.db_name.clone(),
+            table_name: table.name.clone(),
+            values: self.values,
+            create_time: self.create_time,
+            last_access_time: self.last_access_time,
+            sd,
+            parameters: self.parameters,
+        }
+    }
+}
+
+impl PartitionList {
+    /// Wraps full partitions of `table`; each keeps its own descriptor.
+    pub fn from_partitions(table: Table, parts: Vec<Partition>) -> PartitionList {
+        let rows = parts
+            .into_iter()
+            .map(|p| {
+                let mut sd = p.sd;
+                let location = sd.location.take().unwrap_or_default();
+                ListedPartition {
+                    values: p.values,
+                    create_time: p.create_time,
+                    last_access_time: p.last_access_time,
+                    location,
+                    sd: Some(sd),
+                    parameters: p.parameters,
+                }
+            })
+            .collect();
+        PartitionList { table, rows }
+    }
+
+    /// The partitions in full.
+    pub fn into_partitions(self) -> Vec<Partition> {
+        let table = self.table;
+        self.rows
+            .into_iter()
+            .map(|r| r.into_partition(&table))
+            .collect()
+    }
+}
+
 /// Name and type of the catalog object a table listing returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMeta {

@@ -5,7 +5,7 @@
 
 use super::codec::StoredPartition;
 use crate::error::Result;
-use crate::model::{now_secs, Partition, StorageDescriptor, Table};
+use crate::model::{now_secs, ListedPartition, Partition, StorageDescriptor, Table};
 use crate::partname;
 
 /// A storage descriptor with its location cleared.
@@ -123,18 +123,25 @@ impl<'a> PartRows<'a> {
 
     /// The partition a row describes.
     pub(crate) fn partition(&self, values: Vec<String>, row: StoredPartition) -> Result<Partition> {
-        let mut sd = row.sd.unwrap_or_else(|| self.sd.clone());
-        sd.location = Some(match row.location {
+        Ok(self.listed(values, row)?.into_partition(self.table))
+    }
+
+    /// The partition a row describes, sharing the table's descriptor.
+    pub(crate) fn listed(
+        &self,
+        values: Vec<String>,
+        row: StoredPartition,
+    ) -> Result<ListedPartition> {
+        let location = match row.location {
             Some(l) => l,
             None => self.default_location(&self.name(&values)?),
-        });
-        Ok(Partition {
-            db_name: self.table.db_name.clone(),
-            table_name: self.table.name.clone(),
+        };
+        Ok(ListedPartition {
             values,
             create_time: row.create_time,
             last_access_time: row.last_access_time,
-            sd,
+            location,
+            sd: row.sd,
             parameters: row.parameters,
         })
     }

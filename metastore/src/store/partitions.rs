@@ -9,7 +9,7 @@ use super::part_rows::PartRows;
 use super::{json_message, keys, LocalCatalog};
 use crate::error::{Error, Result};
 use crate::filter::PartitionFilter;
-use crate::model::{Partition, PartitionQuery, Table};
+use crate::model::{Partition, PartitionList, PartitionQuery, Table};
 use crate::partname;
 
 /// Decides whether a partition (by its values) belongs to a listing.
@@ -215,14 +215,29 @@ impl LocalCatalog {
         query: &PartitionQuery,
         max: Option<usize>,
     ) -> Result<Vec<Partition>> {
+        Ok(self
+            .list_partition_rows_sync(db, table, query, max)?
+            .into_partitions())
+    }
+
+    pub(crate) fn list_partition_rows_sync(
+        &self,
+        db: &str,
+        table: &str,
+        query: &PartitionQuery,
+        max: Option<usize>,
+    ) -> Result<PartitionList> {
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
         self.visit(id, &rows, query, max, true, |values, v| {
-            out.push(rows.partition(values.to_vec(), codec::decode(v)?)?);
+            out.push(rows.listed(values.to_vec(), codec::decode(v)?)?);
             Ok(())
         })?;
-        Ok(out)
+        Ok(PartitionList {
+            table: row.table,
+            rows: out,
+        })
     }
 
     pub(crate) fn list_partition_names_sync(

@@ -8,7 +8,7 @@ use crate::catalog::{Catalog, LockStatus};
 use crate::error::Result;
 use crate::model::{
     AlterTableOptions, ColumnStats, Database, Event, Function, LockComponent, Partition,
-    PartitionQuery, StatsTarget, Table, TableMeta,
+    PartitionList, PartitionQuery, StatsTarget, Table, TableMeta,
 };
 
 #[async_trait]
@@ -85,6 +85,15 @@ impl Catalog for LocalCatalog {
         max: Option<usize>,
     ) -> Result<Vec<Partition>> {
         self.list_partitions_sync(db, table, query, max)
+    }
+    async fn list_partition_rows(
+        &self,
+        db: &str,
+        table: &str,
+        query: &PartitionQuery,
+        max: Option<usize>,
+    ) -> Result<PartitionList> {
+        self.list_partition_rows_sync(db, table, query, max)
     }
     async fn list_partition_names(
         &self,

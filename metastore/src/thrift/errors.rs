@@ -3,6 +3,7 @@
 //! exception in its preference list, so a client always receives a type it can decode for
 //! that call, with Hive's message text.
 
+use thrift::protocol::{TOutputProtocol, TSerializable};
 use thrift_idl::hms as t;
 
 use crate::error::Error;
@@ -62,6 +63,58 @@ fn boxed(kind: Exc, msg: String) -> Box<dyn std::error::Error + Send + Sync> {
         Exc::TxnOpen => Box::new(t::TxnOpenException { message: m }),
         Exc::ConfigValSecurity => Box::new(t::ConfigValSecurityException { message: m }),
     }
+}
+
+/// `Some(f(exception))` when `e` is the exception type `kind`, else `None`.
+macro_rules! as_kind {
+    ($kind:expr, $e:expr, |$x:ident| $body:expr) => {
+        match $kind {
+            Exc::Meta => $e.downcast_ref::<t::MetaException>().map(|$x| $body),
+            Exc::NoSuchObject => $e
+                .downcast_ref::<t::NoSuchObjectException>()
+                .map(|$x| $body),
+            Exc::AlreadyExists => $e
+                .downcast_ref::<t::AlreadyExistsException>()
+                .map(|$x| $body),
+            Exc::InvalidObject => $e
+                .downcast_ref::<t::InvalidObjectException>()
+                .map(|$x| $body),
+            Exc::InvalidOperation => $e
+                .downcast_ref::<t::InvalidOperationException>()
+                .map(|$x| $body),
+            Exc::InvalidInput => $e
+                .downcast_ref::<t::InvalidInputException>()
+                .map(|$x| $body),
+            Exc::UnknownDB => $e.downcast_ref::<t::UnknownDBException>().map(|$x| $body),
+            Exc::UnknownTable => $e
+                .downcast_ref::<t::UnknownTableException>()
+                .map(|$x| $body),
+            Exc::NoSuchLock => $e.downcast_ref::<t::NoSuchLockException>().map(|$x| $body),
+            Exc::NoSuchTxn => $e.downcast_ref::<t::NoSuchTxnException>().map(|$x| $body),
+            Exc::TxnAborted => $e.downcast_ref::<t::TxnAbortedException>().map(|$x| $body),
+            Exc::TxnOpen => $e.downcast_ref::<t::TxnOpenException>().map(|$x| $body),
+            Exc::ConfigValSecurity => $e
+                .downcast_ref::<t::ConfigValSecurityException>()
+                .map(|$x| $body),
+        }
+    };
+}
+
+type UserError = dyn std::error::Error + Send + Sync;
+
+/// Whether a handler's user error is the exception type `kind`.
+pub(crate) fn is_declared(kind: Exc, e: &UserError) -> bool {
+    as_kind!(kind, e, |_x| ()).is_some()
+}
+
+/// Writes a handler's user error as the exception struct `kind`; `None`, writing nothing,
+/// when it is another type.
+pub(crate) fn write_declared(
+    kind: Exc,
+    e: &UserError,
+    o: &mut dyn TOutputProtocol,
+) -> Option<thrift::Result<()>> {
+    as_kind!(kind, e, |x| x.write_to_out_protocol(o))
 }
 
 /// Turns a metastore error into the Thrift error a method with `declared` exceptions sends.

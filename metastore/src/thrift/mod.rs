@@ -5,6 +5,7 @@ mod client;
 mod convert;
 mod errors;
 mod handler;
+mod listing;
 mod protocol;
 mod server;
 mod throws;

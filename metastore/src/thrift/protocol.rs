@@ -73,6 +73,8 @@ pub(crate) struct BoundedBinaryInput<R: Read> {
     max_elements: usize,
     budget: usize,
     broken: bool,
+    /// A message header read ahead, returned by the next `read_message_begin`.
+    replay: Option<TMessageIdentifier>,
 }
 
 impl<R: Read> BoundedBinaryInput<R> {
@@ -83,7 +85,14 @@ impl<R: Read> BoundedBinaryInput<R> {
             max_elements,
             budget: max_message,
             broken: false,
+            replay: None,
         }
+    }
+
+    /// Hands a message header that was already read to the next `read_message_begin`, so a
+    /// processor can read the call as if it had not been looked at.
+    pub(crate) fn replay(&mut self, ident: TMessageIdentifier) {
+        self.replay = Some(ident);
     }
 
     /// Whether a length was refused: the rest of the stream cannot be decoded any more, so the
@@ -161,6 +170,9 @@ impl<R: Read> BoundedBinaryInput<R> {
 
 impl<R: Read> TInputProtocol for BoundedBinaryInput<R> {
     fn read_message_begin(&mut self) -> thrift::Result<TMessageIdentifier> {
+        if let Some(ident) = self.replay.take() {
+            return Ok(ident);
+        }
         self.budget = self.max_message;
         let head: [u8; 4] = self.read_array()?;
         if head[0..2] != [0x80, 0x01] {

@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use thrift::protocol::{TBinaryOutputProtocol, TOutputProtocol};
+use thrift::protocol::{TBinaryOutputProtocol, TInputProtocol, TOutputProtocol};
 use thrift::server::TProcessor;
 use thrift_idl::hms::ThriftHiveMetastoreSyncProcessor;
 use tokio::net::TcpListener;
 
 use super::handler::Handler;
+use super::listing::{self, Listing};
 use super::protocol::{detect, BoundedBinaryInput, FramedReader, FramedWriter, Framing};
 use crate::catalog::Catalog;
 
@@ -146,20 +147,20 @@ fn serve_connection(stream: TcpStream, peer: SocketAddr, handler: Handler, confi
     if reader.read_exact(&mut first).is_err() {
         return;
     }
-    let processor = ThriftHiveMetastoreSyncProcessor::new(handler);
+    let processor = ThriftHiveMetastoreSyncProcessor::new(handler.clone());
     let (max, elems) = (config.max_message_size, config.max_collection_len);
     match detect(first, max) {
         Framing::Unframed => {
             let input = BoundedBinaryInput::new(Cursor::new(first).chain(reader), max, elems);
             let output =
                 TBinaryOutputProtocol::new(BufWriter::with_capacity(64 << 10, write_half), true);
-            call_loop(&processor, input, output, peer);
+            call_loop(&processor, &handler, input, output, peer);
         }
         Framing::Framed(len) => {
             let input = BoundedBinaryInput::new(FramedReader::new(reader, len, max), max, elems);
             let output =
                 TBinaryOutputProtocol::new(FramedWriter::new(BufWriter::new(write_half)), true);
-            call_loop(&processor, input, output, peer);
+            call_loop(&processor, &handler, input, output, peer);
         }
         Framing::Refused(why) => {
             tracing::warn!(%peer, first_bytes = ?first, reason = why, "closing connection");
@@ -169,12 +170,13 @@ fn serve_connection(stream: TcpStream, peer: SocketAddr, handler: Handler, confi
 
 fn call_loop<R: Read>(
     processor: &ThriftHiveMetastoreSyncProcessor<Handler>,
+    handler: &Handler,
     mut input: BoundedBinaryInput<R>,
     mut output: impl TOutputProtocol,
     peer: SocketAddr,
 ) {
     loop {
-        match processor.process(&mut input, &mut output) {
+        match call(processor, handler, &mut input, &mut output) {
             Ok(()) if input.is_broken() => {
                 tracing::warn!(%peer, "closing connection: a request exceeded the size limits");
                 return;
@@ -189,6 +191,24 @@ fn call_loop<R: Read>(
                 tracing::warn!(%peer, error = ?e, "closing connection after a protocol error");
                 return;
             }
+        }
+    }
+}
+
+/// One call: partition listings are streamed (`listing`), the rest go to the generated
+/// processor, which reads the message header again from `input`.
+fn call<R: Read>(
+    processor: &ThriftHiveMetastoreSyncProcessor<Handler>,
+    handler: &Handler,
+    input: &mut BoundedBinaryInput<R>,
+    output: &mut impl TOutputProtocol,
+) -> thrift::Result<()> {
+    let ident = input.read_message_begin()?;
+    match Listing::of(&ident.name) {
+        Some(listing) => listing::serve(listing, handler, ident.sequence_number, input, output),
+        None => {
+            input.replay(ident);
+            processor.process(input, output)
         }
     }
 }

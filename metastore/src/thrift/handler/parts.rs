@@ -1,8 +1,8 @@
 //! Partitions.
 
-use super::Handler;
+use super::{limit, Handler};
 use crate::error::Error;
-use crate::model::{Partition, PartitionQuery};
+use crate::model::{Partition, PartitionList, PartitionQuery};
 use crate::thrift::convert::{self as cv, db_name};
 use crate::thrift::errors::{to_wire, Exc};
 use crate::thrift::throws as th;
@@ -127,6 +127,22 @@ impl Handler {
                 .list_partitions(&db_name(db), table, &query, max),
         )?;
         Ok(cv::partitions_to(parts))
+    }
+
+    /// A listing sharing the table's descriptor, for the streaming writer (`listing.rs`).
+    pub(crate) fn list_rows(
+        &self,
+        db: &str,
+        table: &str,
+        query: PartitionQuery,
+        max: i16,
+        declared: &[Exc],
+    ) -> thrift::Result<PartitionList> {
+        self.run(
+            declared,
+            self.catalog
+                .list_partition_rows(&db_name(db), table, &query, limit(max)),
+        )
     }
 
     pub(super) fn list_names(
