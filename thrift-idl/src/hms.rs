@@ -625,20 +625,20 @@ impl TSerializable for FieldSchema {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("FieldSchema");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.type_ {
-      o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.comment {
-      o_prot.write_field_begin(&TFieldIdentifier::new("comment", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -709,10 +709,10 @@ impl TSerializable for EnvironmentContext {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("EnvironmentContext");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.properties {
-      o_prot.write_field_begin(&TFieldIdentifier::new("properties", TType::Map, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 1))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -811,30 +811,30 @@ impl TSerializable for PrivilegeGrantInfo {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PrivilegeGrantInfo");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.privilege {
-      o_prot.write_field_begin(&TFieldIdentifier::new("privilege", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.create_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("createTime", TType::I32, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.grantor {
-      o_prot.write_field_begin(&TFieldIdentifier::new("grantor", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.grantor_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("grantorType", TType::I32, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.grant_option {
-      o_prot.write_field_begin(&TFieldIdentifier::new("grantOption", TType::Bool, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 5))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -955,10 +955,10 @@ impl TSerializable for PrincipalPrivilegeSet {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PrincipalPrivilegeSet");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.user_privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("userPrivileges", TType::Map, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 1))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::List, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -972,7 +972,7 @@ impl TSerializable for PrincipalPrivilegeSet {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.group_privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("groupPrivileges", TType::Map, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 2))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::List, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -986,7 +986,7 @@ impl TSerializable for PrincipalPrivilegeSet {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.role_privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("rolePrivileges", TType::Map, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 3))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::List, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -1162,25 +1162,25 @@ impl TSerializable for Database {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Database");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.description {
-      o_prot.write_field_begin(&TFieldIdentifier::new("description", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.location_uri {
-      o_prot.write_field_begin(&TFieldIdentifier::new("locationUri", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.parameters {
-      o_prot.write_field_begin(&TFieldIdentifier::new("parameters", TType::Map, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 4))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -1190,47 +1190,47 @@ impl TSerializable for Database {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("privileges", TType::Struct, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerType", TType::I32, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.catalog_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catalogName", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.create_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("createTime", TType::I32, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 9))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.managed_location_uri {
-      o_prot.write_field_begin(&TFieldIdentifier::new("managedLocationUri", TType::String, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 10))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.type_ {
-      o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::I32, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 11))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.connector_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("connector_name", TType::String, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 12))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.remote_dbname {
-      o_prot.write_field_begin(&TFieldIdentifier::new("remote_dbname", TType::String, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 13))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -1359,20 +1359,20 @@ impl TSerializable for SerDeInfo {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("SerDeInfo");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.serialization_lib {
-      o_prot.write_field_begin(&TFieldIdentifier::new("serializationLib", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.parameters {
-      o_prot.write_field_begin(&TFieldIdentifier::new("parameters", TType::Map, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 3))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -1382,22 +1382,22 @@ impl TSerializable for SerDeInfo {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.description {
-      o_prot.write_field_begin(&TFieldIdentifier::new("description", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.serializer_class {
-      o_prot.write_field_begin(&TFieldIdentifier::new("serializerClass", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.deserializer_class {
-      o_prot.write_field_begin(&TFieldIdentifier::new("deserializerClass", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.serde_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("serdeType", TType::I32, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -1473,15 +1473,15 @@ impl TSerializable for Order {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Order");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.col {
-      o_prot.write_field_begin(&TFieldIdentifier::new("col", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.order {
-      o_prot.write_field_begin(&TFieldIdentifier::new("order", TType::I32, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -1591,10 +1591,10 @@ impl TSerializable for SkewedInfo {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("SkewedInfo");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.skewed_col_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skewedColNames", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -1603,7 +1603,7 @@ impl TSerializable for SkewedInfo {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.skewed_col_values {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skewedColValues", TType::List, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::List, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_list_begin(&TListIdentifier::new(TType::String, e.len() as i32))?;
@@ -1616,7 +1616,7 @@ impl TSerializable for SkewedInfo {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.skewed_col_value_location_maps {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skewedColValueLocationMaps", TType::Map, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 3))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::List, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_list_begin(&TListIdentifier::new(TType::String, k.len() as i32))?;
@@ -1802,10 +1802,10 @@ impl TSerializable for StorageDescriptor {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("StorageDescriptor");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cols {
-      o_prot.write_field_begin(&TFieldIdentifier::new("cols", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -1814,37 +1814,37 @@ impl TSerializable for StorageDescriptor {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.location {
-      o_prot.write_field_begin(&TFieldIdentifier::new("location", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.input_format {
-      o_prot.write_field_begin(&TFieldIdentifier::new("inputFormat", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.output_format {
-      o_prot.write_field_begin(&TFieldIdentifier::new("outputFormat", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.compressed {
-      o_prot.write_field_begin(&TFieldIdentifier::new("compressed", TType::Bool, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 5))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.num_buckets {
-      o_prot.write_field_begin(&TFieldIdentifier::new("numBuckets", TType::I32, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 6))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.serde_info {
-      o_prot.write_field_begin(&TFieldIdentifier::new("serdeInfo", TType::Struct, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.bucket_cols {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bucketCols", TType::List, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 8))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -1853,7 +1853,7 @@ impl TSerializable for StorageDescriptor {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.sort_cols {
-      o_prot.write_field_begin(&TFieldIdentifier::new("sortCols", TType::List, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 9))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -1862,7 +1862,7 @@ impl TSerializable for StorageDescriptor {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.parameters {
-      o_prot.write_field_begin(&TFieldIdentifier::new("parameters", TType::Map, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 10))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -1872,12 +1872,12 @@ impl TSerializable for StorageDescriptor {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.skewed_info {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skewedInfo", TType::Struct, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 11))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.stored_as_sub_directories {
-      o_prot.write_field_begin(&TFieldIdentifier::new("storedAsSubDirectories", TType::Bool, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 12))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2014,18 +2014,18 @@ impl TSerializable for CreationMetadata {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("CreationMetadata");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.cat_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tablesUsed", TType::Set, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Set, 4))?;
     o_prot.write_set_begin(&TSetIdentifier::new(TType::String, self.tables_used.len() as i32))?;
     for e in &self.tables_used {
       o_prot.write_string(e)?;
@@ -2033,17 +2033,17 @@ impl TSerializable for CreationMetadata {
     o_prot.write_set_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.valid_txn_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validTxnList", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.materialization_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("materializationTime", TType::I64, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 6))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.source_tables {
-      o_prot.write_field_begin(&TFieldIdentifier::new("sourceTables", TType::List, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 7))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -2128,19 +2128,19 @@ impl TSerializable for BooleanColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("BooleanColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numTrues", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.num_trues)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numFalses", TType::I64, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
     o_prot.write_i64(self.num_falses)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2236,31 +2236,31 @@ impl TSerializable for DoubleColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DoubleColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.low_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lowValue", TType::Double, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Double, 1))?;
       o_prot.write_double(fld_var.into())?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.high_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("highValue", TType::Double, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Double, 2))?;
       o_prot.write_double(fld_var.into())?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.histogram {
-      o_prot.write_field_begin(&TFieldIdentifier::new("histogram", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2356,31 +2356,31 @@ impl TSerializable for LongColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("LongColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.low_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lowValue", TType::I64, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.high_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("highValue", TType::I64, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.histogram {
-      o_prot.write_field_begin(&TFieldIdentifier::new("histogram", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2470,22 +2470,22 @@ impl TSerializable for StringColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("StringColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("maxColLen", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.max_col_len)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("avgColLen", TType::Double, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Double, 2))?;
     o_prot.write_double(self.avg_col_len.into())?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2566,19 +2566,19 @@ impl TSerializable for BinaryColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("BinaryColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("maxColLen", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.max_col_len)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("avgColLen", TType::Double, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Double, 2))?;
     o_prot.write_double(self.avg_col_len.into())?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2642,12 +2642,12 @@ impl TSerializable for Decimal {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Decimal");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("unscaled", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_bytes(&self.unscaled)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("scale", TType::I16, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 3))?;
     o_prot.write_i16(self.scale)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -2742,31 +2742,31 @@ impl TSerializable for DecimalColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DecimalColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.low_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lowValue", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.high_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("highValue", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.histogram {
-      o_prot.write_field_begin(&TFieldIdentifier::new("histogram", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2821,9 +2821,9 @@ impl TSerializable for Date {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Date");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("daysSinceEpoch", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.days_since_epoch)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -2918,31 +2918,31 @@ impl TSerializable for DateColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DateColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.low_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lowValue", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.high_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("highValue", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.histogram {
-      o_prot.write_field_begin(&TFieldIdentifier::new("histogram", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -2997,9 +2997,9 @@ impl TSerializable for Timestamp {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Timestamp");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("secondsSinceEpoch", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.seconds_since_epoch)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -3094,31 +3094,31 @@ impl TSerializable for TimestampColumnStatsData {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TimestampColumnStatsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.low_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lowValue", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.high_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("highValue", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("numNulls", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.num_nulls)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("numDVs", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.num_d_vs)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.bit_vectors {
-      o_prot.write_field_begin(&TFieldIdentifier::new("bitVectors", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.histogram {
-      o_prot.write_field_begin(&TFieldIdentifier::new("histogram", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_bytes(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -3242,46 +3242,46 @@ impl TSerializable for ColumnStatisticsData {
     }
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ColumnStatisticsData");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     match *self {
       ColumnStatisticsData::BooleanStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("booleanStats", TType::Struct, 1))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::LongStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("longStats", TType::Struct, 2))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::DoubleStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("doubleStats", TType::Struct, 3))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::StringStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("stringStats", TType::Struct, 4))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::BinaryStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("binaryStats", TType::Struct, 5))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::DecimalStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("decimalStats", TType::Struct, 6))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 6))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::DateStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("dateStats", TType::Struct, 7))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 7))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
       ColumnStatisticsData::TimestampStats(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("timestampStats", TType::Struct, 8))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 8))?;
         f.write_to_out_protocol(o_prot)?;
         o_prot.write_field_end()?;
       },
@@ -3355,15 +3355,15 @@ impl TSerializable for ColumnStatisticsObj {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ColumnStatisticsObj");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("colName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.col_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("colType", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.col_type)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("statsData", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.stats_data.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -3459,29 +3459,29 @@ impl TSerializable for ColumnStatisticsDesc {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ColumnStatisticsDesc");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("isTblLevel", TType::Bool, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 1))?;
     o_prot.write_bool(self.is_tbl_level)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.part_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.last_analyzed {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lastAnalyzed", TType::I64, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 5))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -3567,12 +3567,12 @@ impl TSerializable for ColumnStatistics {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ColumnStatistics");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("statsDesc", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.stats_desc.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("statsObj", TType::List, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.stats_obj.len() as i32))?;
     for e in &self.stats_obj {
       e.write_to_out_protocol(o_prot)?;
@@ -3580,12 +3580,12 @@ impl TSerializable for ColumnStatistics {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 3))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.engine {
-      o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -3661,20 +3661,20 @@ impl TSerializable for FileMetadata {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("FileMetadata");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.type_ {
-      o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::I08, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I08, 1))?;
       o_prot.write_i8(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.version {
-      o_prot.write_field_begin(&TFieldIdentifier::new("version", TType::I08, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I08, 2))?;
       o_prot.write_i8(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.data {
-      o_prot.write_field_begin(&TFieldIdentifier::new("data", TType::List, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_bytes(e)?;
@@ -3756,9 +3756,9 @@ impl TSerializable for ObjectDictionary {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ObjectDictionary");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("values", TType::Map, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 1))?;
     o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::List, self.values.len() as i32))?;
     for (k, v) in &self.values {
       o_prot.write_string(k)?;
@@ -4061,45 +4061,45 @@ impl TSerializable for Table {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Table");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.table_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner {
-      o_prot.write_field_begin(&TFieldIdentifier::new("owner", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.create_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("createTime", TType::I32, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 4))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.last_access_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lastAccessTime", TType::I32, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 5))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.retention {
-      o_prot.write_field_begin(&TFieldIdentifier::new("retention", TType::I32, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 6))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.sd {
-      o_prot.write_field_begin(&TFieldIdentifier::new("sd", TType::Struct, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partition_keys {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitionKeys", TType::List, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 8))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -4108,7 +4108,7 @@ impl TSerializable for Table {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.parameters {
-      o_prot.write_field_begin(&TFieldIdentifier::new("parameters", TType::Map, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 9))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -4118,72 +4118,72 @@ impl TSerializable for Table {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.view_original_text {
-      o_prot.write_field_begin(&TFieldIdentifier::new("viewOriginalText", TType::String, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 10))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.view_expanded_text {
-      o_prot.write_field_begin(&TFieldIdentifier::new("viewExpandedText", TType::String, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 11))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.table_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableType", TType::String, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 12))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("privileges", TType::Struct, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 13))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.temporary {
-      o_prot.write_field_begin(&TFieldIdentifier::new("temporary", TType::Bool, 14))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 14))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.rewrite_enabled {
-      o_prot.write_field_begin(&TFieldIdentifier::new("rewriteEnabled", TType::Bool, 15))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 15))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.creation_metadata {
-      o_prot.write_field_begin(&TFieldIdentifier::new("creationMetadata", TType::Struct, 16))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 16))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 17))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 17))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerType", TType::I32, 18))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 18))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.write_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("writeId", TType::I64, 19))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 19))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 20))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 20))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.col_stats {
-      o_prot.write_field_begin(&TFieldIdentifier::new("colStats", TType::Struct, 21))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 21))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.access_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("accessType", TType::I08, 22))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I08, 22))?;
       o_prot.write_i8(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.required_read_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("requiredReadCapabilities", TType::List, 23))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 23))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -4192,7 +4192,7 @@ impl TSerializable for Table {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.required_write_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("requiredWriteCapabilities", TType::List, 24))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 24))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -4201,22 +4201,22 @@ impl TSerializable for Table {
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 25))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 25))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.file_metadata {
-      o_prot.write_field_begin(&TFieldIdentifier::new("fileMetadata", TType::Struct, 26))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 26))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.dictionary {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dictionary", TType::Struct, 27))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 27))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.txn_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnId", TType::I64, 28))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 28))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -4333,18 +4333,18 @@ impl TSerializable for SourceTable {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("SourceTable");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.table.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("insertedCount", TType::I64, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
     o_prot.write_i64(self.inserted_count)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("updatedCount", TType::I64, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
     o_prot.write_i64(self.updated_count)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deletedCount", TType::I64, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
     o_prot.write_i64(self.deleted_count)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -4506,10 +4506,10 @@ impl TSerializable for Partition {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Partition");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.values {
-      o_prot.write_field_begin(&TFieldIdentifier::new("values", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -4518,32 +4518,32 @@ impl TSerializable for Partition {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.table_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.create_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("createTime", TType::I32, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 4))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.last_access_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lastAccessTime", TType::I32, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 5))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.sd {
-      o_prot.write_field_begin(&TFieldIdentifier::new("sd", TType::Struct, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 6))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.parameters {
-      o_prot.write_field_begin(&TFieldIdentifier::new("parameters", TType::Map, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 7))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -4553,32 +4553,32 @@ impl TSerializable for Partition {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.privileges {
-      o_prot.write_field_begin(&TFieldIdentifier::new("privileges", TType::Struct, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 8))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 9))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.write_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("writeId", TType::I64, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 10))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 11))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.col_stats {
-      o_prot.write_field_begin(&TFieldIdentifier::new("colStats", TType::Struct, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 12))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.file_metadata {
-      o_prot.write_field_begin(&TFieldIdentifier::new("fileMetadata", TType::Struct, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 13))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -4668,16 +4668,16 @@ impl TSerializable for PartitionsByExprResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PartitionsByExprResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.partitions.len() as i32))?;
     for e in &self.partitions {
       e.write_to_out_protocol(o_prot)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("hasUnknownPartitions", TType::Bool, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
     o_prot.write_bool(self.has_unknown_partitions)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -4821,59 +4821,59 @@ impl TSerializable for PartitionsByExprRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PartitionsByExprRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("expr", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_bytes(&self.expr)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.default_partition_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("defaultPartitionName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.max_parts {
-      o_prot.write_field_begin(&TFieldIdentifier::new("maxParts", TType::I16, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 5))?;
       o_prot.write_i16(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.order {
-      o_prot.write_field_begin(&TFieldIdentifier::new("order", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 9))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 10))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.include_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("includeParamKeyPattern", TType::String, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 11))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.exclude_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("excludeParamKeyPattern", TType::String, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 12))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -4942,9 +4942,9 @@ impl TSerializable for TableStatsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TableStatsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableStats", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.table_stats.len() as i32))?;
     for e in &self.table_stats {
       e.write_to_out_protocol(o_prot)?;
@@ -4952,7 +4952,7 @@ impl TSerializable for TableStatsResult {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -5028,9 +5028,9 @@ impl TSerializable for PartitionsStatsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PartitionsStatsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partStats", TType::Map, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 1))?;
     o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::List, self.part_stats.len() as i32))?;
     for (k, v) in &self.part_stats {
       o_prot.write_string(k)?;
@@ -5043,7 +5043,7 @@ impl TSerializable for PartitionsStatsResult {
     o_prot.write_map_end()?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -5154,15 +5154,15 @@ impl TSerializable for TableStatsRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TableStatsRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("colNames", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.col_names.len() as i32))?;
     for e in &self.col_names {
       o_prot.write_string(e)?;
@@ -5170,22 +5170,22 @@ impl TSerializable for TableStatsRequest {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.engine {
-      o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 7))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -5303,22 +5303,22 @@ impl TSerializable for PartitionsStatsRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("PartitionsStatsRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("colNames", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.col_names.len() as i32))?;
     for e in &self.col_names {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partNames", TType::List, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 4))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_names.len() as i32))?;
     for e in &self.part_names {
       o_prot.write_string(e)?;
@@ -5326,17 +5326,17 @@ impl TSerializable for PartitionsStatsRequest {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.engine {
-      o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -5418,10 +5418,10 @@ impl TSerializable for AddPartitionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AddPartitionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.partitions {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -5430,12 +5430,12 @@ impl TSerializable for AddPartitionsResult {
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partition_col_schema {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitionColSchema", TType::List, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -5591,46 +5591,46 @@ impl TSerializable for AddPartitionsRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AddPartitionsRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("parts", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.parts.len() as i32))?;
     for e in &self.parts {
       e.write_to_out_protocol(o_prot)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("ifNotExists", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.if_not_exists)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.need_result {
-      o_prot.write_field_begin(&TFieldIdentifier::new("needResult", TType::Bool, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 5))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 8))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partition_col_schema {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitionColSchema", TType::List, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 9))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -5639,7 +5639,7 @@ impl TSerializable for AddPartitionsRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.environment_context {
-      o_prot.write_field_begin(&TFieldIdentifier::new("environmentContext", TType::Struct, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 10))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -5699,10 +5699,10 @@ impl TSerializable for DropPartitionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DropPartitionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.partitions {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -5777,13 +5777,13 @@ impl TSerializable for DropPartitionsExpr {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DropPartitionsExpr");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("expr", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_bytes(&self.expr)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.part_archive_level {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partArchiveLevel", TType::I32, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -5871,11 +5871,11 @@ impl TSerializable for RequestPartsSpec {
     }
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("RequestPartsSpec");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     match *self {
       RequestPartsSpec::Names(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("names", TType::List, 1))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
         o_prot.write_list_begin(&TListIdentifier::new(TType::String, f.len() as i32))?;
         for e in f {
           o_prot.write_string(e)?;
@@ -5884,7 +5884,7 @@ impl TSerializable for RequestPartsSpec {
         o_prot.write_field_end()?;
       },
       RequestPartsSpec::Exprs(ref f) => {
-        o_prot.write_field_begin(&TFieldIdentifier::new("exprs", TType::List, 2))?;
+        o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
         o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, f.len() as i32))?;
         for e in f {
           e.write_to_out_protocol(o_prot)?;
@@ -6018,49 +6018,49 @@ impl TSerializable for DropPartitionsRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("DropPartitionsRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("parts", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.parts.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.delete_data {
-      o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.if_exists {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ifExists", TType::Bool, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 5))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.ignore_protection {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ignoreProtection", TType::Bool, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 6))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.environment_context {
-      o_prot.write_field_begin(&TFieldIdentifier::new("environmentContext", TType::Struct, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.need_result {
-      o_prot.write_field_begin(&TFieldIdentifier::new("needResult", TType::Bool, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 8))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 9))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 10))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -6224,16 +6224,16 @@ impl TSerializable for GetPartitionsByNamesRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionsByNamesRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("names", TType::List, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -6242,12 +6242,12 @@ impl TSerializable for GetPartitionsByNamesRequest {
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.get_col_stats {
-      o_prot.write_field_begin(&TFieldIdentifier::new("get_col_stats", TType::Bool, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorCapabilities", TType::List, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 5))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -6256,42 +6256,42 @@ impl TSerializable for GetPartitionsByNamesRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_identifier {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorIdentifier", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.engine {
-      o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.get_file_metadata {
-      o_prot.write_field_begin(&TFieldIdentifier::new("getFileMetadata", TType::Bool, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 9))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 10))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 11))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.include_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("includeParamKeyPattern", TType::String, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 12))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.exclude_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("excludeParamKeyPattern", TType::String, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 13))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -6360,9 +6360,9 @@ impl TSerializable for GetPartitionsByNamesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionsByNamesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.partitions.len() as i32))?;
     for e in &self.partitions {
       e.write_to_out_protocol(o_prot)?;
@@ -6370,7 +6370,7 @@ impl TSerializable for GetPartitionsByNamesResult {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.dictionary {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dictionary", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -6432,15 +6432,15 @@ impl TSerializable for ResourceUri {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ResourceUri");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.resource_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("resourceType", TType::I32, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.uri {
-      o_prot.write_field_begin(&TFieldIdentifier::new("uri", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -6573,45 +6573,45 @@ impl TSerializable for Function {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("Function");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.function_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("functionName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.class_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("className", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerType", TType::I32, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 5))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.create_time {
-      o_prot.write_field_begin(&TFieldIdentifier::new("createTime", TType::I32, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 6))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.function_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("functionType", TType::I32, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.resource_uris {
-      o_prot.write_field_begin(&TFieldIdentifier::new("resourceUris", TType::List, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 8))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -6620,7 +6620,7 @@ impl TSerializable for Function {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 9))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -6696,10 +6696,10 @@ impl TSerializable for GetAllFunctionsResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetAllFunctionsResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.functions {
-      o_prot.write_field_begin(&TFieldIdentifier::new("functions", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -6824,39 +6824,39 @@ impl TSerializable for LockComponent {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("LockComponent");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::I32, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 1))?;
     self.type_.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("level", TType::I32, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
     self.level.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.tablename {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tablename", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partitionname {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitionname", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.operation_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("operationType", TType::I32, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 6))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_transactional {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isTransactional", TType::Bool, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 7))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_dynamic_partition_write {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isDynamicPartitionWrite", TType::Bool, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 8))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -6975,9 +6975,9 @@ impl TSerializable for LockRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("LockRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("component", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.component.len() as i32))?;
     for e in &self.component {
       e.write_to_out_protocol(o_prot)?;
@@ -6985,33 +6985,33 @@ impl TSerializable for LockRequest {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.txnid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnid", TType::I64, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("user", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.user)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("hostname", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.hostname)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.agent_info {
-      o_prot.write_field_begin(&TFieldIdentifier::new("agentInfo", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.zero_wait_read_enabled {
-      o_prot.write_field_begin(&TFieldIdentifier::new("zeroWaitReadEnabled", TType::Bool, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 6))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.exclusive_c_t_a_s {
-      o_prot.write_field_begin(&TFieldIdentifier::new("exclusiveCTAS", TType::Bool, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 7))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.lockless_reads_enabled {
-      o_prot.write_field_begin(&TFieldIdentifier::new("locklessReadsEnabled", TType::Bool, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 8))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7083,16 +7083,16 @@ impl TSerializable for LockResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("LockResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("lockid", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.lockid)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("state", TType::I32, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
     self.state.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.error_message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("errorMessage", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7163,18 +7163,18 @@ impl TSerializable for CheckLockRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("CheckLockRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("lockid", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.lockid)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.txnid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnid", TType::I64, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.elapsed_ms {
-      o_prot.write_field_begin(&TFieldIdentifier::new("elapsed_ms", TType::I64, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 3))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7229,9 +7229,9 @@ impl TSerializable for UnlockRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("UnlockRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("lockid", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.lockid)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -7316,30 +7316,30 @@ impl TSerializable for ShowLocksRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ShowLocksRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.dbname {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.tablename {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tablename", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partname {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partname", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.is_extended {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isExtended", TType::Bool, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.txnid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnid", TType::I64, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 5))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7532,71 +7532,71 @@ impl TSerializable for ShowLocksResponseElement {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ShowLocksResponseElement");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("lockid", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.lockid)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.tablename {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tablename", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partname {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partname", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("state", TType::I32, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 5))?;
     self.state.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("type", TType::I32, 6))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 6))?;
     self.type_.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.txnid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnid", TType::I64, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 7))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("lastheartbeat", TType::I64, 8))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 8))?;
     o_prot.write_i64(self.lastheartbeat)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.acquiredat {
-      o_prot.write_field_begin(&TFieldIdentifier::new("acquiredat", TType::I64, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 9))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("user", TType::String, 10))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 10))?;
     o_prot.write_string(&self.user)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("hostname", TType::String, 11))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 11))?;
     o_prot.write_string(&self.hostname)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.heartbeat_count {
-      o_prot.write_field_begin(&TFieldIdentifier::new("heartbeatCount", TType::I32, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 12))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.agent_info {
-      o_prot.write_field_begin(&TFieldIdentifier::new("agentInfo", TType::String, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 13))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.blocked_by_ext_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("blockedByExtId", TType::I64, 14))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 14))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.blocked_by_int_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("blockedByIntId", TType::I64, 15))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 15))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.lock_id_internal {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lockIdInternal", TType::I64, 16))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 16))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7656,10 +7656,10 @@ impl TSerializable for ShowLocksResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ShowLocksResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.locks {
-      o_prot.write_field_begin(&TFieldIdentifier::new("locks", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -7733,15 +7733,15 @@ impl TSerializable for HeartbeatRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("HeartbeatRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.lockid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("lockid", TType::I64, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.txnid {
-      o_prot.write_field_begin(&TFieldIdentifier::new("txnid", TType::I64, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 2))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -7857,18 +7857,18 @@ impl TSerializable for NotificationEventRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NotificationEventRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("lastEvent", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.last_event)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.max_events {
-      o_prot.write_field_begin(&TFieldIdentifier::new("maxEvents", TType::I32, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.event_type_skip_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("eventTypeSkipList", TType::List, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -7877,17 +7877,17 @@ impl TSerializable for NotificationEventRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.table_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableNames", TType::List, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 6))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8005,37 +8005,37 @@ impl TSerializable for NotificationEvent {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NotificationEvent");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("eventId", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.event_id)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("eventTime", TType::I32, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 2))?;
     o_prot.write_i32(self.event_time)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("eventType", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.event_type)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.table_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 6))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
     o_prot.write_string(&self.message)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.message_format {
-      o_prot.write_field_begin(&TFieldIdentifier::new("messageFormat", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -8096,9 +8096,9 @@ impl TSerializable for NotificationEventResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NotificationEventResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("events", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.events.len() as i32))?;
     for e in &self.events {
       e.write_to_out_protocol(o_prot)?;
@@ -8156,9 +8156,9 @@ impl TSerializable for CurrentNotificationEventId {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("CurrentNotificationEventId");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("eventId", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.event_id)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -8259,31 +8259,31 @@ impl TSerializable for NotificationEventsCountRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NotificationEventsCountRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("fromEventId", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.from_event_id)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.to_event_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("toEventId", TType::I64, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 4))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.limit {
-      o_prot.write_field_begin(&TFieldIdentifier::new("limit", TType::I64, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 5))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.table_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tableNames", TType::List, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 6))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8342,9 +8342,9 @@ impl TSerializable for NotificationEventsCountResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NotificationEventsCountResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("eventsCount", TType::I64, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 1))?;
     o_prot.write_i64(self.events_count)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -8404,9 +8404,9 @@ impl TSerializable for ClientCapabilities {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ClientCapabilities");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("values", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::I32, self.values.len() as i32))?;
     for e in &self.values {
       e.write_to_out_protocol(o_prot)?;
@@ -8485,10 +8485,10 @@ impl TSerializable for GetProjectionsSpec {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetProjectionsSpec");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.field_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("fieldList", TType::List, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8497,12 +8497,12 @@ impl TSerializable for GetProjectionsSpec {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.include_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("includeParamKeyPattern", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.exclude_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("excludeParamKeyPattern", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -8646,36 +8646,36 @@ impl TSerializable for GetTableRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetTableRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("capabilities", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.get_column_stats {
-      o_prot.write_field_begin(&TFieldIdentifier::new("getColumnStats", TType::Bool, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 7))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorCapabilities", TType::List, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 8))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8684,17 +8684,17 @@ impl TSerializable for GetTableRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_identifier {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorIdentifier", TType::String, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 9))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.engine {
-      o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 10))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 11))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -8757,13 +8757,13 @@ impl TSerializable for GetTableResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetTableResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.table.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     if let Some(fld_var) = self.is_stats_compliant {
-      o_prot.write_field_begin(&TFieldIdentifier::new("isStatsCompliant", TType::Bool, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -8886,13 +8886,13 @@ impl TSerializable for GetTablesRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetTablesRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.tbl_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tblNames", TType::List, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8901,17 +8901,17 @@ impl TSerializable for GetTablesRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("capabilities", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorCapabilities", TType::List, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 5))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -8920,17 +8920,17 @@ impl TSerializable for GetTablesRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_identifier {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorIdentifier", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.projection_spec {
-      o_prot.write_field_begin(&TFieldIdentifier::new("projectionSpec", TType::Struct, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.tables_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tablesPattern", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -8991,9 +8991,9 @@ impl TSerializable for GetTablesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetTablesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tables", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.tables.len() as i32))?;
     for e in &self.tables {
       e.write_to_out_protocol(o_prot)?;
@@ -9080,20 +9080,20 @@ impl TSerializable for GetDatabaseRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetDatabaseRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.catalog_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catalogName", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorCapabilities", TType::List, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -9102,7 +9102,7 @@ impl TSerializable for GetDatabaseRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_identifier {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorIdentifier", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -9218,34 +9218,34 @@ impl TSerializable for TableMeta {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TableMeta");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableType", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.table_type)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.comments {
-      o_prot.write_field_begin(&TFieldIdentifier::new("comments", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.owner_type {
-      o_prot.write_field_begin(&TFieldIdentifier::new("ownerType", TType::I32, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 7))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -9378,20 +9378,20 @@ impl TSerializable for AlterPartitionsRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AlterPartitionsRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 4))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.partitions.len() as i32))?;
     for e in &self.partitions {
       e.write_to_out_protocol(o_prot)?;
@@ -9399,27 +9399,27 @@ impl TSerializable for AlterPartitionsRequest {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.environment_context {
-      o_prot.write_field_begin(&TFieldIdentifier::new("environmentContext", TType::Struct, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.write_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("writeId", TType::I64, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 6))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 8))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.partition_col_schema {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partitionColSchema", TType::List, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 9))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -9467,7 +9467,7 @@ impl TSerializable for AlterPartitionsResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AlterPartitionsResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -9614,39 +9614,39 @@ impl TSerializable for AlterTableRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AlterTableRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.table.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.environment_context {
-      o_prot.write_field_begin(&TFieldIdentifier::new("environmentContext", TType::Struct, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.write_id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("writeId", TType::I64, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 6))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_capabilities {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorCapabilities", TType::List, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 8))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -9655,17 +9655,17 @@ impl TSerializable for AlterTableRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.processor_identifier {
-      o_prot.write_field_begin(&TFieldIdentifier::new("processorIdentifier", TType::String, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 9))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.expected_parameter_key {
-      o_prot.write_field_begin(&TFieldIdentifier::new("expectedParameterKey", TType::String, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 10))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.expected_parameter_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("expectedParameterValue", TType::String, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 11))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -9709,7 +9709,7 @@ impl TSerializable for AlterTableResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AlterTableResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -9816,20 +9816,20 @@ impl TSerializable for GetPartitionRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partVals", TType::List, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 4))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
@@ -9837,12 +9837,12 @@ impl TSerializable for GetPartitionRequest {
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 6))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -9897,9 +9897,9 @@ impl TSerializable for GetPartitionResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partition", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.partition.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -10008,45 +10008,45 @@ impl TSerializable for GetPartitionsByFilterRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionsByFilterRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.db_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.tbl_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.filter {
-      o_prot.write_field_begin(&TFieldIdentifier::new("filter", TType::String, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.max_parts {
-      o_prot.write_field_begin(&TFieldIdentifier::new("maxParts", TType::I16, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 5))?;
       o_prot.write_i16(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 6))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.include_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("includeParamKeyPattern", TType::String, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 7))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.exclude_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("excludeParamKeyPattern", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10231,21 +10231,21 @@ impl TSerializable for GetPartitionsPsWithAuthRequest {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionsPsWithAuthRequest");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.cat_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("catName", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tblName", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
     if let Some(ref fld_var) = self.part_vals {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partVals", TType::List, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 4))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -10254,17 +10254,17 @@ impl TSerializable for GetPartitionsPsWithAuthRequest {
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.max_parts {
-      o_prot.write_field_begin(&TFieldIdentifier::new("maxParts", TType::I16, 5))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 5))?;
       o_prot.write_i16(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.user_name {
-      o_prot.write_field_begin(&TFieldIdentifier::new("userName", TType::String, 6))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 6))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.group_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("groupNames", TType::List, 7))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 7))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -10273,32 +10273,32 @@ impl TSerializable for GetPartitionsPsWithAuthRequest {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.valid_write_id_list {
-      o_prot.write_field_begin(&TFieldIdentifier::new("validWriteIdList", TType::String, 8))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 8))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.id {
-      o_prot.write_field_begin(&TFieldIdentifier::new("id", TType::I64, 9))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I64, 9))?;
       o_prot.write_i64(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(fld_var) = self.skip_column_schema_for_partition {
-      o_prot.write_field_begin(&TFieldIdentifier::new("skipColumnSchemaForPartition", TType::Bool, 10))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 10))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.include_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("includeParamKeyPattern", TType::String, 11))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 11))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.exclude_param_key_pattern {
-      o_prot.write_field_begin(&TFieldIdentifier::new("excludeParamKeyPattern", TType::String, 12))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 12))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.part_names {
-      o_prot.write_field_begin(&TFieldIdentifier::new("partNames", TType::List, 13))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 13))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -10363,9 +10363,9 @@ impl TSerializable for GetPartitionsPsWithAuthResponse {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("GetPartitionsPsWithAuthResponse");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("partitions", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.partitions.len() as i32))?;
     for e in &self.partitions {
       e.write_to_out_protocol(o_prot)?;
@@ -10422,10 +10422,10 @@ impl TSerializable for MetaException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("MetaException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10501,10 +10501,10 @@ impl TSerializable for UnknownTableException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("UnknownTableException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10580,10 +10580,10 @@ impl TSerializable for UnknownDBException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("UnknownDBException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10659,10 +10659,10 @@ impl TSerializable for AlreadyExistsException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("AlreadyExistsException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10738,10 +10738,10 @@ impl TSerializable for InvalidObjectException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("InvalidObjectException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10817,10 +10817,10 @@ impl TSerializable for NoSuchObjectException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NoSuchObjectException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10896,10 +10896,10 @@ impl TSerializable for InvalidOperationException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("InvalidOperationException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -10975,10 +10975,10 @@ impl TSerializable for ConfigValSecurityException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ConfigValSecurityException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11054,10 +11054,10 @@ impl TSerializable for InvalidInputException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("InvalidInputException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11133,10 +11133,10 @@ impl TSerializable for NoSuchTxnException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NoSuchTxnException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11212,10 +11212,10 @@ impl TSerializable for TxnAbortedException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TxnAbortedException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11291,10 +11291,10 @@ impl TSerializable for TxnOpenException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("TxnOpenException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11370,10 +11370,10 @@ impl TSerializable for NoSuchLockException {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("NoSuchLockException");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.message {
-      o_prot.write_field_begin(&TFieldIdentifier::new("message", TType::String, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
@@ -11647,7 +11647,7 @@ impl FacebookServiceShutdownArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("shutdown_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -21394,9 +21394,9 @@ impl ThriftHiveMetastoreGetMetaConfArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("getMetaConf_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("key", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.key)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -21464,15 +21464,15 @@ impl ThriftHiveMetastoreGetMetaConfResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetMetaConfResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::String, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 0))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -21525,12 +21525,12 @@ impl ThriftHiveMetastoreSetMetaConfArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("setMetaConf_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("key", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.key)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("value", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.value)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -21582,10 +21582,10 @@ impl ThriftHiveMetastoreSetMetaConfResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreSetMetaConfResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -21631,9 +21631,9 @@ impl ThriftHiveMetastoreCreateDatabaseArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("create_database_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("database", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.database.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -21703,20 +21703,20 @@ impl ThriftHiveMetastoreCreateDatabaseResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreCreateDatabaseResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -21762,9 +21762,9 @@ impl ThriftHiveMetastoreGetDatabaseArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_database_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -21841,20 +21841,20 @@ impl ThriftHiveMetastoreGetDatabaseResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetDatabaseResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -21900,9 +21900,9 @@ impl ThriftHiveMetastoreGetDatabaseReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_database_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("request", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.request.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -21979,20 +21979,20 @@ impl ThriftHiveMetastoreGetDatabaseReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetDatabaseReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22052,15 +22052,15 @@ impl ThriftHiveMetastoreDropDatabaseArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_database_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 2))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("cascade", TType::Bool, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 3))?;
     o_prot.write_bool(self.cascade)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -22130,20 +22130,20 @@ impl ThriftHiveMetastoreDropDatabaseResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropDatabaseResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22189,9 +22189,9 @@ impl ThriftHiveMetastoreGetDatabasesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_databases_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("pattern", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.pattern)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -22265,10 +22265,10 @@ impl ThriftHiveMetastoreGetDatabasesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetDatabasesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -22277,7 +22277,7 @@ impl ThriftHiveMetastoreGetDatabasesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22315,7 +22315,7 @@ impl ThriftHiveMetastoreGetAllDatabasesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_all_databases_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -22388,10 +22388,10 @@ impl ThriftHiveMetastoreGetAllDatabasesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetAllDatabasesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -22400,7 +22400,7 @@ impl ThriftHiveMetastoreGetAllDatabasesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22453,12 +22453,12 @@ impl ThriftHiveMetastoreAlterDatabaseArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_database_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db", TType::Struct, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
     self.db.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -22519,15 +22519,15 @@ impl ThriftHiveMetastoreAlterDatabaseResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterDatabaseResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22580,12 +22580,12 @@ impl ThriftHiveMetastoreGetFieldsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_fields_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -22677,10 +22677,10 @@ impl ThriftHiveMetastoreGetFieldsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetFieldsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -22689,17 +22689,17 @@ impl ThriftHiveMetastoreGetFieldsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22759,15 +22759,15 @@ impl ThriftHiveMetastoreGetFieldsWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_fields_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -22859,10 +22859,10 @@ impl ThriftHiveMetastoreGetFieldsWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetFieldsWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -22871,17 +22871,17 @@ impl ThriftHiveMetastoreGetFieldsWithEnvironmentContextResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -22934,12 +22934,12 @@ impl ThriftHiveMetastoreGetSchemaArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_schema_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23031,10 +23031,10 @@ impl ThriftHiveMetastoreGetSchemaResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetSchemaResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -23043,17 +23043,17 @@ impl ThriftHiveMetastoreGetSchemaResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23113,15 +23113,15 @@ impl ThriftHiveMetastoreGetSchemaWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_schema_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("table_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.table_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23213,10 +23213,10 @@ impl ThriftHiveMetastoreGetSchemaWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetSchemaWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -23225,17 +23225,17 @@ impl ThriftHiveMetastoreGetSchemaWithEnvironmentContextResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23281,9 +23281,9 @@ impl ThriftHiveMetastoreCreateTableArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("create_table_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.tbl.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23362,25 +23362,25 @@ impl ThriftHiveMetastoreCreateTableResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreCreateTableResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23433,12 +23433,12 @@ impl ThriftHiveMetastoreCreateTableWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("create_table_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.tbl.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23517,25 +23517,25 @@ impl ThriftHiveMetastoreCreateTableWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreCreateTableWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23595,15 +23595,15 @@ impl ThriftHiveMetastoreDropTableArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_table_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 3))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23664,15 +23664,15 @@ impl ThriftHiveMetastoreDropTableResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropTableResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23739,18 +23739,18 @@ impl ThriftHiveMetastoreDropTableWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_table_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 3))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23811,15 +23811,15 @@ impl ThriftHiveMetastoreDropTableWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropTableWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -23872,12 +23872,12 @@ impl ThriftHiveMetastoreGetTablesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_tables_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("pattern", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.pattern)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -23951,10 +23951,10 @@ impl ThriftHiveMetastoreGetTablesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTablesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -23963,7 +23963,7 @@ impl ThriftHiveMetastoreGetTablesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24023,15 +24023,15 @@ impl ThriftHiveMetastoreGetTablesByTypeArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_tables_by_type_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("pattern", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.pattern)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tableType", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.table_type)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -24105,10 +24105,10 @@ impl ThriftHiveMetastoreGetTablesByTypeResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTablesByTypeResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -24117,7 +24117,7 @@ impl ThriftHiveMetastoreGetTablesByTypeResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24183,15 +24183,15 @@ impl ThriftHiveMetastoreGetTableMetaArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_meta_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_patterns", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_patterns)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_patterns", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_patterns)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_types", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.tbl_types.len() as i32))?;
     for e in &self.tbl_types {
       o_prot.write_string(e)?;
@@ -24269,10 +24269,10 @@ impl ThriftHiveMetastoreGetTableMetaResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableMetaResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -24281,7 +24281,7 @@ impl ThriftHiveMetastoreGetTableMetaResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24327,9 +24327,9 @@ impl ThriftHiveMetastoreGetAllTablesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_all_tables_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -24403,10 +24403,10 @@ impl ThriftHiveMetastoreGetAllTablesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetAllTablesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -24415,7 +24415,7 @@ impl ThriftHiveMetastoreGetAllTablesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24468,12 +24468,12 @@ impl ThriftHiveMetastoreGetTableArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -24550,20 +24550,20 @@ impl ThriftHiveMetastoreGetTableResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24622,12 +24622,12 @@ impl ThriftHiveMetastoreGetTableObjectsByNameArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_objects_by_name_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_names", TType::List, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.tbl_names.len() as i32))?;
     for e in &self.tbl_names {
       o_prot.write_string(e)?;
@@ -24696,10 +24696,10 @@ impl ThriftHiveMetastoreGetTableObjectsByNameResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableObjectsByNameResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -24750,9 +24750,9 @@ impl ThriftHiveMetastoreGetTableReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -24829,20 +24829,20 @@ impl ThriftHiveMetastoreGetTableReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -24889,9 +24889,9 @@ impl ThriftHiveMetastoreGetTableObjectsByNameReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_objects_by_name_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -24977,25 +24977,25 @@ impl ThriftHiveMetastoreGetTableObjectsByNameReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableObjectsByNameReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25055,15 +25055,15 @@ impl ThriftHiveMetastoreGetTableNamesByFilterArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_names_by_filter_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("filter", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.filter)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_tables", TType::I16, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 3))?;
     o_prot.write_i16(self.max_tables)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25155,10 +25155,10 @@ impl ThriftHiveMetastoreGetTableNamesByFilterResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableNamesByFilterResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -25167,17 +25167,17 @@ impl ThriftHiveMetastoreGetTableNamesByFilterResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25237,15 +25237,15 @@ impl ThriftHiveMetastoreAlterTableArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_table_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_tbl", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_tbl.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25306,15 +25306,15 @@ impl ThriftHiveMetastoreAlterTableResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterTableResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25381,18 +25381,18 @@ impl ThriftHiveMetastoreAlterTableWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_table_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_tbl", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_tbl.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25453,15 +25453,15 @@ impl ThriftHiveMetastoreAlterTableWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterTableWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25528,18 +25528,18 @@ impl ThriftHiveMetastoreAlterTableWithCascadeArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_table_with_cascade_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbname", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.dbname)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_tbl", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_tbl.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("cascade", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.cascade)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25600,15 +25600,15 @@ impl ThriftHiveMetastoreAlterTableWithCascadeResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterTableWithCascadeResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25655,9 +25655,9 @@ impl ThriftHiveMetastoreAlterTableReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_table_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25734,20 +25734,20 @@ impl ThriftHiveMetastoreAlterTableReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterTableReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25793,9 +25793,9 @@ impl ThriftHiveMetastoreAddPartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("add_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_part", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.new_part.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -25881,25 +25881,25 @@ impl ThriftHiveMetastoreAddPartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAddPartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -25952,12 +25952,12 @@ impl ThriftHiveMetastoreAddPartitionWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("add_partition_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_part", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.new_part.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -26043,25 +26043,25 @@ impl ThriftHiveMetastoreAddPartitionWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAddPartitionWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26113,9 +26113,9 @@ impl ThriftHiveMetastoreAddPartitionsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("add_partitions_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_parts", TType::List, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 1))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.new_parts.len() as i32))?;
     for e in &self.new_parts {
       e.write_to_out_protocol(o_prot)?;
@@ -26205,25 +26205,25 @@ impl ThriftHiveMetastoreAddPartitionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAddPartitionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::I32, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 0))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26289,15 +26289,15 @@ impl ThriftHiveMetastoreAppendPartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("append_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
@@ -26387,25 +26387,25 @@ impl ThriftHiveMetastoreAppendPartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAppendPartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26452,9 +26452,9 @@ impl ThriftHiveMetastoreAddPartitionsReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("add_partitions_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("request", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.request.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -26540,25 +26540,25 @@ impl ThriftHiveMetastoreAddPartitionsReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAddPartitionsReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26631,22 +26631,22 @@ impl ThriftHiveMetastoreAppendPartitionWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("append_partition_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -26732,25 +26732,25 @@ impl ThriftHiveMetastoreAppendPartitionWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAppendPartitionWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26810,15 +26810,15 @@ impl ThriftHiveMetastoreAppendPartitionByNameArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("append_partition_by_name_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -26904,25 +26904,25 @@ impl ThriftHiveMetastoreAppendPartitionByNameResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAppendPartitionByNameResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -26989,18 +26989,18 @@ impl ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("append_partition_by_name_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27086,25 +27086,25 @@ impl ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAppendPartitionByNameWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -27177,22 +27177,22 @@ impl ThriftHiveMetastoreDropPartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27269,20 +27269,20 @@ impl ThriftHiveMetastoreDropPartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropPartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -27362,25 +27362,25 @@ impl ThriftHiveMetastoreDropPartitionWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_partition_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27457,20 +27457,20 @@ impl ThriftHiveMetastoreDropPartitionWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropPartitionWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -27537,18 +27537,18 @@ impl ThriftHiveMetastoreDropPartitionByNameArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_partition_by_name_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27625,20 +27625,20 @@ impl ThriftHiveMetastoreDropPartitionByNameResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropPartitionByNameResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -27712,21 +27712,21 @@ impl ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_partition_by_name_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("deleteData", TType::Bool, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 4))?;
     o_prot.write_bool(self.delete_data)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 5))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27803,20 +27803,20 @@ impl ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropPartitionByNameWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -27863,9 +27863,9 @@ impl ThriftHiveMetastoreDropPartitionsReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_partitions_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -27942,20 +27942,20 @@ impl ThriftHiveMetastoreDropPartitionsReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropPartitionsReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28021,15 +28021,15 @@ impl ThriftHiveMetastoreGetPartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
@@ -28110,20 +28110,20 @@ impl ThriftHiveMetastoreGetPartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28170,9 +28170,9 @@ impl ThriftHiveMetastoreGetPartitionReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -28249,20 +28249,20 @@ impl ThriftHiveMetastoreGetPartitionReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28348,25 +28348,25 @@ impl ThriftHiveMetastoreGetPartitionWithAuthArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_with_auth_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("user_name", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.user_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("group_names", TType::List, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 5))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.group_names.len() as i32))?;
     for e in &self.group_names {
       o_prot.write_string(e)?;
@@ -28447,20 +28447,20 @@ impl ThriftHiveMetastoreGetPartitionWithAuthResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionWithAuthResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28520,15 +28520,15 @@ impl ThriftHiveMetastoreGetPartitionByNameArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_by_name_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -28605,20 +28605,20 @@ impl ThriftHiveMetastoreGetPartitionByNameResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionByNameResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28678,15 +28678,15 @@ impl ThriftHiveMetastoreGetPartitionsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 3))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -28769,10 +28769,10 @@ impl ThriftHiveMetastoreGetPartitionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -28781,12 +28781,12 @@ impl ThriftHiveMetastoreGetPartitionsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -28866,21 +28866,21 @@ impl ThriftHiveMetastoreGetPartitionsWithAuthArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_with_auth_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 3))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("user_name", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.user_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("group_names", TType::List, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 5))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.group_names.len() as i32))?;
     for e in &self.group_names {
       o_prot.write_string(e)?;
@@ -28967,10 +28967,10 @@ impl ThriftHiveMetastoreGetPartitionsWithAuthResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsWithAuthResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -28979,12 +28979,12 @@ impl ThriftHiveMetastoreGetPartitionsWithAuthResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29044,15 +29044,15 @@ impl ThriftHiveMetastoreGetPartitionNamesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_names_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 3))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -29135,10 +29135,10 @@ impl ThriftHiveMetastoreGetPartitionNamesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionNamesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -29147,12 +29147,12 @@ impl ThriftHiveMetastoreGetPartitionNamesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29225,22 +29225,22 @@ impl ThriftHiveMetastoreGetPartitionsPsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_ps_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 4))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -29323,10 +29323,10 @@ impl ThriftHiveMetastoreGetPartitionsPsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsPsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -29335,12 +29335,12 @@ impl ThriftHiveMetastoreGetPartitionsPsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29433,28 +29433,28 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_ps_with_auth_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 4))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("user_name", TType::String, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
     o_prot.write_string(&self.user_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("group_names", TType::List, 6))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 6))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.group_names.len() as i32))?;
     for e in &self.group_names {
       o_prot.write_string(e)?;
@@ -29541,10 +29541,10 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsPsWithAuthResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -29553,12 +29553,12 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29605,9 +29605,9 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_ps_with_auth_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -29684,20 +29684,20 @@ impl ThriftHiveMetastoreGetPartitionsPsWithAuthReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsPsWithAuthReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29770,22 +29770,22 @@ impl ThriftHiveMetastoreGetPartitionNamesPsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_names_ps_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 4))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -29868,10 +29868,10 @@ impl ThriftHiveMetastoreGetPartitionNamesPsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionNamesPsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -29880,12 +29880,12 @@ impl ThriftHiveMetastoreGetPartitionNamesPsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -29932,9 +29932,9 @@ impl ThriftHiveMetastoreGetPartitionNamesReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_names_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30017,10 +30017,10 @@ impl ThriftHiveMetastoreGetPartitionNamesReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionNamesReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -30029,12 +30029,12 @@ impl ThriftHiveMetastoreGetPartitionNamesReqResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30101,18 +30101,18 @@ impl ThriftHiveMetastoreGetPartitionsByFilterArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_by_filter_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("filter", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.filter)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("max_parts", TType::I16, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I16, 4))?;
     o_prot.write_i16(self.max_parts)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30195,10 +30195,10 @@ impl ThriftHiveMetastoreGetPartitionsByFilterResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsByFilterResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -30207,12 +30207,12 @@ impl ThriftHiveMetastoreGetPartitionsByFilterResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30258,9 +30258,9 @@ impl ThriftHiveMetastoreGetPartitionsByFilterReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_by_filter_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30343,10 +30343,10 @@ impl ThriftHiveMetastoreGetPartitionsByFilterReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsByFilterReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -30355,12 +30355,12 @@ impl ThriftHiveMetastoreGetPartitionsByFilterReqResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30407,9 +30407,9 @@ impl ThriftHiveMetastoreGetPartitionsByExprArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_by_expr_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30486,20 +30486,20 @@ impl ThriftHiveMetastoreGetPartitionsByExprResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsByExprResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30559,15 +30559,15 @@ impl ThriftHiveMetastoreGetNumPartitionsByFilterArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_num_partitions_by_filter_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("filter", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.filter)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30644,20 +30644,20 @@ impl ThriftHiveMetastoreGetNumPartitionsByFilterResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetNumPartitionsByFilterResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::I32, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::I32, 0))?;
       o_prot.write_i32(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30723,15 +30723,15 @@ impl ThriftHiveMetastoreGetPartitionsByNamesArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_by_names_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("names", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.names.len() as i32))?;
     for e in &self.names {
       o_prot.write_string(e)?;
@@ -30827,10 +30827,10 @@ impl ThriftHiveMetastoreGetPartitionsByNamesResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsByNamesResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, fld_var.len() as i32))?;
       for e in fld_var {
         e.write_to_out_protocol(o_prot)?;
@@ -30839,17 +30839,17 @@ impl ThriftHiveMetastoreGetPartitionsByNamesResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -30896,9 +30896,9 @@ impl ThriftHiveMetastoreGetPartitionsByNamesReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_by_names_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -30984,25 +30984,25 @@ impl ThriftHiveMetastoreGetPartitionsByNamesReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsByNamesReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31062,15 +31062,15 @@ impl ThriftHiveMetastoreAlterPartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_part", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_part.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -31131,15 +31131,15 @@ impl ThriftHiveMetastoreAlterPartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterPartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31205,15 +31205,15 @@ impl ThriftHiveMetastoreAlterPartitionsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_partitions_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_parts", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.new_parts.len() as i32))?;
     for e in &self.new_parts {
       e.write_to_out_protocol(o_prot)?;
@@ -31278,15 +31278,15 @@ impl ThriftHiveMetastoreAlterPartitionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterPartitionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31359,22 +31359,22 @@ impl ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_partitions_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_parts", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::Struct, self.new_parts.len() as i32))?;
     for e in &self.new_parts {
       e.write_to_out_protocol(o_prot)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -31435,15 +31435,15 @@ impl ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterPartitionsWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31490,9 +31490,9 @@ impl ThriftHiveMetastoreAlterPartitionsReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_partitions_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("req", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.req.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -31569,20 +31569,20 @@ impl ThriftHiveMetastoreAlterPartitionsReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterPartitionsReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31649,18 +31649,18 @@ impl ThriftHiveMetastoreAlterPartitionWithEnvironmentContextArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_partition_with_environment_context_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_part", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_part.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("environment_context", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.environment_context.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -31721,15 +31721,15 @@ impl ThriftHiveMetastoreAlterPartitionWithEnvironmentContextResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterPartitionWithEnvironmentContextResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31802,22 +31802,22 @@ impl ThriftHiveMetastoreRenamePartitionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("rename_partition_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_vals", TType::List, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 3))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.part_vals.len() as i32))?;
     for e in &self.part_vals {
       o_prot.write_string(e)?;
     }
     o_prot.write_list_end()?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("new_part", TType::Struct, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
     self.new_part.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -31878,15 +31878,15 @@ impl ThriftHiveMetastoreRenamePartitionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreRenamePartitionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -31939,12 +31939,12 @@ impl ThriftHiveMetastoreGetConfigValueArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_config_value_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("defaultValue", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.default_value)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32012,15 +32012,15 @@ impl ThriftHiveMetastoreGetConfigValueResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetConfigValueResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::String, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 0))?;
       o_prot.write_string(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32066,9 +32066,9 @@ impl ThriftHiveMetastorePartitionNameToValsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("partition_name_to_vals_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32142,10 +32142,10 @@ impl ThriftHiveMetastorePartitionNameToValsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastorePartitionNameToValsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -32154,7 +32154,7 @@ impl ThriftHiveMetastorePartitionNameToValsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32200,9 +32200,9 @@ impl ThriftHiveMetastorePartitionNameToSpecArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("partition_name_to_spec_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32277,10 +32277,10 @@ impl ThriftHiveMetastorePartitionNameToSpecResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastorePartitionNameToSpecResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Map, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Map, 0))?;
       o_prot.write_map_begin(&TMapIdentifier::new(TType::String, TType::String, fld_var.len() as i32))?;
       for (k, v) in fld_var {
         o_prot.write_string(k)?;
@@ -32290,7 +32290,7 @@ impl ThriftHiveMetastorePartitionNameToSpecResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32337,9 +32337,9 @@ impl ThriftHiveMetastoreUpdateTableColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("update_table_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("stats_obj", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.stats_obj.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32434,30 +32434,30 @@ impl ThriftHiveMetastoreUpdateTableColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreUpdateTableColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32504,9 +32504,9 @@ impl ThriftHiveMetastoreUpdatePartitionColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("update_partition_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("stats_obj", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.stats_obj.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32601,30 +32601,30 @@ impl ThriftHiveMetastoreUpdatePartitionColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreUpdatePartitionColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32684,15 +32684,15 @@ impl ThriftHiveMetastoreGetTableColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("col_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.col_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32787,30 +32787,30 @@ impl ThriftHiveMetastoreGetTableColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -32877,18 +32877,18 @@ impl ThriftHiveMetastoreGetPartitionColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partition_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("col_name", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.col_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -32983,30 +32983,30 @@ impl ThriftHiveMetastoreGetPartitionColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33053,9 +33053,9 @@ impl ThriftHiveMetastoreGetTableStatisticsReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_table_statistics_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("request", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.request.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33132,20 +33132,20 @@ impl ThriftHiveMetastoreGetTableStatisticsReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetTableStatisticsReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33192,9 +33192,9 @@ impl ThriftHiveMetastoreGetPartitionsStatisticsReqArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_partitions_statistics_req_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("request", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.request.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33271,20 +33271,20 @@ impl ThriftHiveMetastoreGetPartitionsStatisticsReqResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetPartitionsStatisticsReqResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33358,21 +33358,21 @@ impl ThriftHiveMetastoreDeletePartitionColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("delete_partition_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("part_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.part_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("col_name", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.col_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 5))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 5))?;
     o_prot.write_string(&self.engine)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33467,30 +33467,30 @@ impl ThriftHiveMetastoreDeletePartitionColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDeletePartitionColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33557,18 +33557,18 @@ impl ThriftHiveMetastoreDeleteTableColumnStatisticsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("delete_table_column_statistics_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("db_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("tbl_name", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.tbl_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("col_name", TType::String, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 3))?;
     o_prot.write_string(&self.col_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("engine", TType::String, 4))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 4))?;
     o_prot.write_string(&self.engine)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33663,30 +33663,30 @@ impl ThriftHiveMetastoreDeleteTableColumnStatisticsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDeleteTableColumnStatisticsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Bool, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Bool, 0))?;
       o_prot.write_bool(fld_var)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33732,9 +33732,9 @@ impl ThriftHiveMetastoreCreateFunctionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("create_function_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("func", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.func.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33813,25 +33813,25 @@ impl ThriftHiveMetastoreCreateFunctionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreCreateFunctionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o4 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o4", TType::Struct, 4))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 4))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -33884,12 +33884,12 @@ impl ThriftHiveMetastoreDropFunctionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("drop_function_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("funcName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.func_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -33950,15 +33950,15 @@ impl ThriftHiveMetastoreDropFunctionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreDropFunctionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34018,15 +34018,15 @@ impl ThriftHiveMetastoreAlterFunctionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("alter_function_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("funcName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.func_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("newFunc", TType::Struct, 3))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
     self.new_func.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -34087,15 +34087,15 @@ impl ThriftHiveMetastoreAlterFunctionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreAlterFunctionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34148,12 +34148,12 @@ impl ThriftHiveMetastoreGetFunctionsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_functions_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("pattern", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.pattern)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -34227,10 +34227,10 @@ impl ThriftHiveMetastoreGetFunctionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetFunctionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -34239,7 +34239,7 @@ impl ThriftHiveMetastoreGetFunctionsResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34292,12 +34292,12 @@ impl ThriftHiveMetastoreGetFunctionArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_function_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("dbName", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.db_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("funcName", TType::String, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 2))?;
     o_prot.write_string(&self.func_name)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -34374,20 +34374,20 @@ impl ThriftHiveMetastoreGetFunctionResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetFunctionResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34425,7 +34425,7 @@ impl ThriftHiveMetastoreGetAllFunctionsArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_all_functions_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -34492,15 +34492,15 @@ impl ThriftHiveMetastoreGetAllFunctionsResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetAllFunctionsResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34559,12 +34559,12 @@ impl ThriftHiveMetastoreSetUgiArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("set_ugi_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("user_name", TType::String, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::String, 1))?;
     o_prot.write_string(&self.user_name)?;
     o_prot.write_field_end()?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("group_names", TType::List, 2))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 2))?;
     o_prot.write_list_begin(&TListIdentifier::new(TType::String, self.group_names.len() as i32))?;
     for e in &self.group_names {
       o_prot.write_string(e)?;
@@ -34642,10 +34642,10 @@ impl ThriftHiveMetastoreSetUgiResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreSetUgiResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::List, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::List, 0))?;
       o_prot.write_list_begin(&TListIdentifier::new(TType::String, fld_var.len() as i32))?;
       for e in fld_var {
         o_prot.write_string(e)?;
@@ -34654,7 +34654,7 @@ impl ThriftHiveMetastoreSetUgiResult {
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34701,9 +34701,9 @@ impl ThriftHiveMetastoreLockArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("lock_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -34780,20 +34780,20 @@ impl ThriftHiveMetastoreLockResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreLockResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34840,9 +34840,9 @@ impl ThriftHiveMetastoreCheckLockArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("check_lock_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -34928,25 +34928,25 @@ impl ThriftHiveMetastoreCheckLockResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreCheckLockResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -34993,9 +34993,9 @@ impl ThriftHiveMetastoreUnlockArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("unlock_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -35056,15 +35056,15 @@ impl ThriftHiveMetastoreUnlockResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreUnlockResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -35110,9 +35110,9 @@ impl ThriftHiveMetastoreShowLocksArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("show_locks_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -35171,10 +35171,10 @@ impl ThriftHiveMetastoreShowLocksResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreShowLocksResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -35220,9 +35220,9 @@ impl ThriftHiveMetastoreHeartbeatArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("heartbeat_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("ids", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.ids.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -35292,20 +35292,20 @@ impl ThriftHiveMetastoreHeartbeatResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreHeartbeatResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.o1 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o1", TType::Struct, 1))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o2 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o2", TType::Struct, 2))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 2))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
     if let Some(ref fld_var) = self.o3 {
-      o_prot.write_field_begin(&TFieldIdentifier::new("o3", TType::Struct, 3))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 3))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -35352,9 +35352,9 @@ impl ThriftHiveMetastoreGetNextNotificationArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_next_notification_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -35413,10 +35413,10 @@ impl ThriftHiveMetastoreGetNextNotificationResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetNextNotificationResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -35454,7 +35454,7 @@ impl ThriftHiveMetastoreGetCurrentNotificationEventIdArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_current_notificationEventId_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     o_prot.write_field_stop()?;
     o_prot.write_struct_end()
@@ -35512,10 +35512,10 @@ impl ThriftHiveMetastoreGetCurrentNotificationEventIdResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetCurrentNotificationEventIdResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
@@ -35562,9 +35562,9 @@ impl ThriftHiveMetastoreGetNotificationEventsCountArgs {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("get_notification_events_count_args");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
-    o_prot.write_field_begin(&TFieldIdentifier::new("rqst", TType::Struct, 1))?;
+    o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 1))?;
     self.rqst.write_to_out_protocol(o_prot)?;
     o_prot.write_field_end()?;
     o_prot.write_field_stop()?;
@@ -35623,10 +35623,10 @@ impl ThriftHiveMetastoreGetNotificationEventsCountResult {
     Ok(ret)
   }
   fn write_to_out_protocol(&self, o_prot: &mut dyn TOutputProtocol) -> thrift::Result<()> {
-    let struct_ident = TStructIdentifier::new("ThriftHiveMetastoreGetNotificationEventsCountResult");
+    let struct_ident = TStructIdentifier::new(String::new());
     o_prot.write_struct_begin(&struct_ident)?;
     if let Some(ref fld_var) = self.result_value {
-      o_prot.write_field_begin(&TFieldIdentifier::new("result_value", TType::Struct, 0))?;
+      o_prot.write_field_begin(&TFieldIdentifier::new::<Option<String>, String, i16>(None, TType::Struct, 0))?;
       fld_var.write_to_out_protocol(o_prot)?;
       o_prot.write_field_end()?
     }
