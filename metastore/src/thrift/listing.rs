@@ -26,6 +26,13 @@ pub(super) enum Listing {
     AllWithAuth,
     /// `get_partitions_by_filter(db, tbl, filter, max)` (Spark's pruning).
     ByFilter,
+    /// `get_partitions_ps(db, tbl, values, max)`.
+    Values,
+    /// `get_partitions_ps_with_auth(db, tbl, values, max, user, groups)` (Spark's listing
+    /// under a partial partition spec).
+    ValuesWithAuth,
+    /// `get_partitions_by_names(db, tbl, names)`.
+    ByNames,
 }
 
 impl Listing {
@@ -35,6 +42,9 @@ impl Listing {
             "get_partitions" => Some(Listing::All),
             "get_partitions_with_auth" => Some(Listing::AllWithAuth),
             "get_partitions_by_filter" => Some(Listing::ByFilter),
+            "get_partitions_ps" => Some(Listing::Values),
+            "get_partitions_ps_with_auth" => Some(Listing::ValuesWithAuth),
+            "get_partitions_by_names" => Some(Listing::ByNames),
             _ => None,
         }
     }
@@ -44,6 +54,9 @@ impl Listing {
             Listing::All => "get_partitions",
             Listing::AllWithAuth => "get_partitions_with_auth",
             Listing::ByFilter => "get_partitions_by_filter",
+            Listing::Values => "get_partitions_ps",
+            Listing::ValuesWithAuth => "get_partitions_ps_with_auth",
+            Listing::ByNames => "get_partitions_by_names",
         }
     }
 
@@ -52,15 +65,19 @@ impl Listing {
             Listing::All => th::GET_PARTITIONS,
             Listing::AllWithAuth => th::GET_PARTITIONS_WITH_AUTH,
             Listing::ByFilter => th::GET_PARTITIONS_BY_FILTER,
+            Listing::Values => th::GET_PARTITIONS_PS,
+            Listing::ValuesWithAuth => th::GET_PARTITIONS_PS_WITH_AUTH,
+            Listing::ByNames => th::GET_PARTITIONS_BY_NAMES,
         }
     }
 }
 
-/// The string and i16 arguments of a call, by field id; others are skipped.
+/// The string, i16 and list-of-string arguments of a call, by field id; others are skipped.
 #[derive(Debug, Default)]
 struct Args {
     strings: Vec<(i16, String)>,
     shorts: Vec<(i16, i16)>,
+    lists: Vec<(i16, Vec<String>)>,
 }
 
 impl Args {
@@ -73,6 +90,7 @@ impl Args {
                 (TType::Stop, _) => break,
                 (TType::String, Some(id)) => args.strings.push((id, i.read_string()?)),
                 (TType::I16, Some(id)) => args.shorts.push((id, i.read_i16()?)),
+                (TType::List, Some(id)) => args.lists.push((id, read_strings(i)?)),
                 (other, _) => i.skip(other)?,
             }
             i.read_field_end()?;
@@ -90,6 +108,26 @@ impl Args {
         let found = self.shorts.iter().rev().find(|(i, _)| *i == id);
         found.map_or(0, |(_, v)| *v)
     }
+
+    fn list(&self, id: i16) -> Vec<String> {
+        let found = self.lists.iter().rev().find(|(i, _)| *i == id);
+        found.map(|(_, l)| l.clone()).unwrap_or_default()
+    }
+}
+
+/// A `list<string>`; a list of anything else is skipped and reads as empty.
+fn read_strings(i: &mut dyn TInputProtocol) -> thrift::Result<Vec<String>> {
+    let list = i.read_list_begin()?;
+    let mut out = Vec::new();
+    for _ in 0..list.size {
+        if list.element_type == TType::String {
+            out.push(i.read_string()?);
+        } else {
+            i.skip(list.element_type)?;
+        }
+    }
+    i.read_list_end()?;
+    Ok(out)
 }
 
 /// Serves one call of `listing` whose message header has been read.
@@ -102,8 +140,12 @@ pub(super) fn serve(
 ) -> thrift::Result<()> {
     let args = Args::read(i)?;
     let (query, max) = match listing {
-        Listing::ByFilter => (PartitionQuery::Filter(args.string(3)), args.short(4)),
-        Listing::All | Listing::AllWithAuth => (PartitionQuery::All, args.short(3)),
+        Listing::All | Listing::AllWithAuth => (PartitionQuery::All, Some(args.short(3))),
+        Listing::ByFilter => (PartitionQuery::Filter(args.string(3)), Some(args.short(4))),
+        Listing::Values | Listing::ValuesWithAuth => {
+            (PartitionQuery::Values(args.list(3)), Some(args.short(4)))
+        }
+        Listing::ByNames => (PartitionQuery::Names(args.list(3)), None),
     };
     let (db, table) = (args.string(1), args.string(2));
     let method = listing.method();

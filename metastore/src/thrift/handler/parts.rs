@@ -1,6 +1,6 @@
 //! Partitions.
 
-use super::{limit, Handler};
+use super::{limit_opt, Handler};
 use crate::error::Error;
 use crate::model::{Partition, PartitionList, PartitionQuery};
 use crate::thrift::convert::{self as cv, db_name};
@@ -135,13 +135,13 @@ impl Handler {
         db: &str,
         table: &str,
         query: PartitionQuery,
-        max: i16,
+        max: Option<i16>,
         declared: &[Exc],
     ) -> thrift::Result<PartitionList> {
         self.run(
             declared,
             self.catalog
-                .list_partition_rows(&db_name(db), table, &query, limit(max)),
+                .list_partition_rows(&db_name(db), table, &query, limit_opt(max)),
         )
     }
 

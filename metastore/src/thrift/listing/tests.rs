@@ -56,8 +56,8 @@ fn catalog(dir: &std::path::Path) -> Arc<LocalCatalog> {
     Arc::new(cat)
 }
 
-/// A call's argument struct: string and i16 fields by id, then `groups` as field 5.
-fn args(strings: &[(i16, &str)], shorts: &[(i16, i16)], groups: bool) -> Vec<u8> {
+/// A call's argument struct: string, i16 and list-of-string fields by id.
+fn args(strings: &[(i16, &str)], shorts: &[(i16, i16)], lists: &[(i16, &[&str])]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut o = TBinaryOutputProtocol::new(&mut out, true);
     o.write_struct_begin(&TStructIdentifier::new("args"))
@@ -74,12 +74,14 @@ fn args(strings: &[(i16, &str)], shorts: &[(i16, i16)], groups: bool) -> Vec<u8>
         o.write_i16(*v).unwrap();
         o.write_field_end().unwrap();
     }
-    if groups {
-        o.write_field_begin(&TFieldIdentifier::new("g", TType::List, 5))
+    for (id, items) in lists {
+        o.write_field_begin(&TFieldIdentifier::new("l", TType::List, *id))
             .unwrap();
-        o.write_list_begin(&TListIdentifier::new(TType::String, 1))
+        o.write_list_begin(&TListIdentifier::new(TType::String, items.len() as i32))
             .unwrap();
-        o.write_string("users").unwrap();
+        for item in *items {
+            o.write_string(item).unwrap();
+        }
         o.write_list_end().unwrap();
         o.write_field_end().unwrap();
     }
@@ -120,7 +122,7 @@ fn both(listing: Listing, generated: GeneratedFn, call: &[u8]) -> (Vec<u8>, Vec<
 
 #[test]
 fn full_listings_match_the_generated_bytes() {
-    let call = args(&[(1, "default"), (2, "t")], &[(3, -1)], false);
+    let call = args(&[(1, "default"), (2, "t")], &[(3, -1)], &[]);
     let (ours, theirs) = both(Listing::All, Generated::process_get_partitions, &call);
     assert_eq!(ours, theirs);
     assert!(
@@ -132,7 +134,11 @@ fn full_listings_match_the_generated_bytes() {
         "the own descriptor is sent"
     );
 
-    let call = args(&[(1, "DEFAULT"), (2, "t"), (4, "me")], &[(3, 2)], true);
+    let call = args(
+        &[(1, "DEFAULT"), (2, "t"), (4, "me")],
+        &[(3, 2)],
+        &[(5, &["users"])],
+    );
     let (ours, theirs) = both(
         Listing::AllWithAuth,
         Generated::process_get_partitions_with_auth,
@@ -143,8 +149,7 @@ fn full_listings_match_the_generated_bytes() {
 
 #[test]
 fn filtered_listings_and_their_errors_match_the_generated_bytes() {
-    let by_filter =
-        |filter: &str| args(&[(1, "default"), (2, "t"), (3, filter)], &[(4, -1)], false);
+    let by_filter = |filter: &str| args(&[(1, "default"), (2, "t"), (3, filter)], &[(4, -1)], &[]);
     for filter in ["b > 1", "a = \"w\"", "nope = 1", "b >"] {
         let (ours, theirs) = both(
             Listing::ByFilter,
@@ -157,8 +162,37 @@ fn filtered_listings_and_their_errors_match_the_generated_bytes() {
 
 #[test]
 fn a_missing_table_is_the_declared_exception() {
-    let call = args(&[(1, "default"), (2, "missing")], &[(3, -1)], false);
+    let call = args(&[(1, "default"), (2, "missing")], &[(3, -1)], &[]);
     let (ours, theirs) = both(Listing::All, Generated::process_get_partitions, &call);
     assert_eq!(ours, theirs);
     assert!(ours.windows(7).any(|w| w == b"missing"));
+}
+
+#[test]
+fn listings_by_values_and_names_match_the_generated_bytes() {
+    for values in [&["x/y"][..], &["", "3"], &["w", "1", "extra"]] {
+        let call = args(&[(1, "default"), (2, "t")], &[(4, -1)], &[(3, values)]);
+        let (ours, theirs) = both(Listing::Values, Generated::process_get_partitions_ps, &call);
+        assert_eq!(ours, theirs, "values {values:?}");
+        let call = args(
+            &[(1, "default"), (2, "t"), (5, "me")],
+            &[(4, 1)],
+            &[(3, values), (6, &["users"])],
+        );
+        let (ours, theirs) = both(
+            Listing::ValuesWithAuth,
+            Generated::process_get_partitions_ps_with_auth,
+            &call,
+        );
+        assert_eq!(ours, theirs, "values {values:?} with auth");
+    }
+    let names: &[&str] = &["a=z/b=3", "a=x%2Fy/b=2", "a=nope/b=9"];
+    let call = args(&[(1, "default"), (2, "t")], &[], &[(3, names)]);
+    let (ours, theirs) = both(
+        Listing::ByNames,
+        Generated::process_get_partitions_by_names,
+        &call,
+    );
+    assert_eq!(ours, theirs);
+    assert!(ours.windows(6).any(|w| w == b"orc.In"), "a=z/b=3 is found");
 }
