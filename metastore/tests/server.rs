@@ -127,6 +127,12 @@ async fn oversized_and_garbage_input_only_closes_that_connection() {
         s.write_all(&message("get_database", &huge)).unwrap();
         let said = reply(s).expect("the connection is closed after the error reply");
         assert!(said.contains("maximum message size"), "{said}");
+        // the same for a partition listing, which is served outside the generated processor
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(&message("get_partitions_by_names", &huge))
+            .unwrap();
+        let said = reply(s).expect("the connection is closed after the error reply");
+        assert!(said.contains("maximum message size"), "{said}");
         let mut s = TcpStream::connect(addr).unwrap();
         s.write_all(&[0x7f, 0xff, 0xff, 0xff, 0x80, 0x01]).unwrap();
         assert!(closed(s));

@@ -1,4 +1,4 @@
-//! Partition listings written straight from the catalog's rows. Through the generated
+//! Partition listings written from the catalog's compact rows. Through the generated
 //! processor the handler would build a `Vec<t::Partition>` in which every partition has its
 //! own copy of the table's storage descriptor, all held until the reply is written; for ten
 //! thousand partitions that copying and freeing was most of the server's time. Here each
@@ -90,7 +90,9 @@ impl Args {
                 (TType::Stop, _) => break,
                 (TType::String, Some(id)) => args.strings.push((id, i.read_string()?)),
                 (TType::I16, Some(id)) => args.shorts.push((id, i.read_i16()?)),
-                (TType::List, Some(id)) => args.lists.push((id, read_strings(i)?)),
+                (TType::List | TType::Set, Some(id)) => {
+                    args.lists.push((id, read_strings(i, field.field_type)?))
+                }
                 (other, _) => i.skip(other)?,
             }
             i.read_field_end()?;
@@ -115,18 +117,29 @@ impl Args {
     }
 }
 
-/// A `list<string>`; a list of anything else is skipped and reads as empty.
-fn read_strings(i: &mut dyn TInputProtocol) -> thrift::Result<Vec<String>> {
-    let list = i.read_list_begin()?;
+/// A `list<string>` (or a set, encoded the same way); one of anything else is skipped and
+/// reads as empty.
+fn read_strings(i: &mut dyn TInputProtocol, kind: TType) -> thrift::Result<Vec<String>> {
+    let (element_type, size) = if kind == TType::Set {
+        let set = i.read_set_begin()?;
+        (set.element_type, set.size)
+    } else {
+        let list = i.read_list_begin()?;
+        (list.element_type, list.size)
+    };
     let mut out = Vec::new();
-    for _ in 0..list.size {
-        if list.element_type == TType::String {
+    for _ in 0..size {
+        if element_type == TType::String {
             out.push(i.read_string()?);
         } else {
-            i.skip(list.element_type)?;
+            i.skip(element_type)?;
         }
     }
-    i.read_list_end()?;
+    if kind == TType::Set {
+        i.read_set_end()?;
+    } else {
+        i.read_list_end()?;
+    }
     Ok(out)
 }
 

@@ -205,7 +205,12 @@ fn call<R: Read>(
 ) -> thrift::Result<()> {
     let ident = input.read_message_begin()?;
     match Listing::of(&ident.name) {
-        Some(listing) => listing::serve(listing, handler, ident.sequence_number, input, output),
+        Some(listing) => {
+            // As the generated processor does: a call whose arguments cannot be read still
+            // gets an exception reply (then `is_broken` closes the connection).
+            let served = listing::serve(listing, handler, ident.sequence_number, input, output);
+            thrift::server::handle_process_result(&ident, served, output)
+        }
         None => {
             input.replay(ident);
             processor.process(input, output)
