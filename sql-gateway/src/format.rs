@@ -38,9 +38,15 @@ pub(crate) struct TextOptions {
     pub escape: Option<u8>,
     /// Whether the first line of each file is a header to skip.
     pub header: bool,
+    /// The text of a NULL (`serialization.null.format`, Hive's default `\N`); none for
+    /// OpenCSVSerde, which has no NULL marker.
+    pub null: Option<String>,
 }
 
 const LAZY_SIMPLE_DEFAULT_DELIM: u8 = 0x01;
+
+/// Hive's default text form of NULL.
+const HIVE_TEXT_NULL: &str = "\\N";
 
 impl TableFormat {
     /// The format of a catalog table.
@@ -180,6 +186,7 @@ fn text_options(table: &Table, open_csv: bool) -> Result<TextOptions> {
             quote: Some(quote),
             escape: Some(escape),
             header,
+            null: None,
         });
     }
     let delimiter = match p
@@ -193,11 +200,16 @@ fn text_options(table: &Table, open_csv: bool) -> Result<TextOptions> {
         .get("escape.delim")
         .map(|v| single_byte("escape.delim", v))
         .transpose()?;
+    let null = p
+        .get("serialization.null.format")
+        .cloned()
+        .unwrap_or_else(|| HIVE_TEXT_NULL.to_string());
     Ok(TextOptions {
         delimiter,
         quote: None,
         escape,
         header,
+        null: Some(null),
     })
 }
 

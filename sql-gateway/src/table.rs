@@ -505,10 +505,14 @@ impl TableProvider for HiveTable {
                 .with_limit(limit)
                 .build();
             let plan = format.create_physical_plan(state, config).await?;
-            plans.push(match self.format {
-                TableFormat::Text(_) => {
-                    text_scan::typed(state, plan, &self.schema, &self.read_schema)?
-                }
+            plans.push(match &self.format {
+                TableFormat::Text(t) => text_scan::typed(
+                    state,
+                    plan,
+                    &self.schema,
+                    &self.read_schema,
+                    t.null.as_deref(),
+                )?,
                 _ => plan,
             });
         }

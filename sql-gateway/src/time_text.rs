@@ -77,7 +77,11 @@ fn trim_row(row: DataRow, times: &[bool]) -> DataRow {
 /// Splits `…HH:MM:SS.ffffff<rest>` into the part before the dot, the fraction digits without
 /// trailing zeros, and the rest (a zone offset, an era); no fraction gives empty parts.
 fn split_fraction(value: &[u8]) -> (&[u8], &[u8], &[u8]) {
-    let Some(dot) = value.iter().position(|&b| b == b'.') else {
+    // The dot after the seconds (`:SS.`): German dates (`15.10.2024`) have dots too.
+    let after_seconds =
+        |i: usize| i >= 3 && value[i - 3] == b':' && value[i - 2..i].iter().all(u8::is_ascii_digit);
+    let dot = (0..value.len()).find(|&i| value[i] == b'.' && after_seconds(i));
+    let Some(dot) = dot else {
         return (value, &[], &[]);
     };
     let after_dot = &value[dot + 1..];
@@ -114,6 +118,8 @@ mod tests {
             ("2024-03-01 12:00:00.010000+02", "2024-03-01 12:00:00.01+02"),
             ("2024-03-01 12:00:00.000000+00", "2024-03-01 12:00:00+00"),
             ("23:59:59.000000", "23:59:59"),
+            ("15.10.2024 12:00:00.000000", "15.10.2024 12:00:00"),
+            ("15.10.2024 12:00:00.100000", "15.10.2024 12:00:00.1"),
             ("infinity", "infinity"),
         ] {
             assert_eq!(trimmed(pgwire), postgres);

@@ -17,8 +17,9 @@ use metastore::model::Table;
 
 use crate::error::{Error, Result};
 use crate::format::{TableFormat, TextOptions};
+use crate::hive_types::to_arrow;
 use crate::pg_functions::TextUdf;
-use crate::text_scan::TEXT_NULL;
+use crate::text_scan;
 
 /// The table property holding the compression CTAS was asked for.
 pub(super) const COMPRESSION_PROPERTY: &str = "write.compression";
@@ -51,6 +52,7 @@ impl Writer {
                 Writer::Parquet(Box::new(options))
             }
             TableFormat::Text(t) => {
+                check_text_table(table, &t)?;
                 Writer::Text(Box::new(csv_options(&t, text_codec(compression)?)))
             }
             TableFormat::Json => Writer::Json(JsonOptions {
@@ -65,11 +67,11 @@ impl Writer {
         })
     }
 
-    /// For unquoted text, `value` (a text column) checked to hold no field delimiter and no
-    /// line break: written as is, either would split the row when read back.
+    /// For text, `value` (a text column) checked to hold no field delimiter and no line
+    /// break: written as is (unquoted), either would split the row when read back.
     pub(super) fn guard(&self, value: Expr) -> Expr {
         match self {
-            Writer::Text(c) if c.quote_style == CsvQuoteStyle::Never => {
+            Writer::Text(c) => {
                 let check = TextUdf::udf(
                     "lakehive_text_field",
                     Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
@@ -98,20 +100,46 @@ impl Writer {
     }
 }
 
-/// Text as the table's SerDe reads it: its delimiter and header line; quoted only for a
-/// quoting SerDe (OpenCSVSerde), since LazySimpleSerDe takes quotes as data.
+/// What a text table must be for our writer to produce files that Hive, Spark and our
+/// reader read back unchanged: LazySimpleSerDe (OpenCSVSerde needs escaping the writer does
+/// not do), at most one header line, an ASCII delimiter that no written number, date or
+/// timestamp contains, and no binary or nested columns (Hive writes those in its own forms).
+fn check_text_table(table: &Table, t: &TextOptions) -> Result<()> {
+    let refuse = |why: String| {
+        Err(Error::Unsupported(format!(
+            "writing this text table: {why}"
+        )))
+    };
+    if t.quote.is_some() {
+        return refuse("OpenCSVSerde tables are read, not written".into());
+    }
+    let headers = table.parameters.get("skip.header.line.count");
+    if headers.is_some_and(|n| n.trim().parse::<u32>().map_or(true, |n| n > 1)) {
+        return refuse("skip.header.line.count above 1".into());
+    }
+    let d = t.delimiter;
+    if !d.is_ascii() || d.is_ascii_alphanumeric() || b" +-.:\n\r".contains(&d) {
+        return refuse(format!(
+            "the field delimiter {:?} can occur inside written values",
+            d as char
+        ));
+    }
+    for c in &table.sd.columns {
+        if text_scan::unsupported_in_text(&to_arrow(&c.type_name)?) {
+            return refuse(format!("column {} is of type {}", c.name, c.type_name));
+        }
+    }
+    Ok(())
+}
+
+/// Text as LazySimpleSerDe reads it: the table's delimiter, header line and NULL marker, no
+/// quoting (quotes are data to it).
 fn csv_options(t: &TextOptions, compression: CompressionTypeVariant) -> CsvOptions {
     CsvOptions {
         has_header: Some(t.header),
         delimiter: t.delimiter,
-        quote: t.quote.unwrap_or(b'"'),
-        escape: t.quote.and(t.escape),
-        double_quote: Some(t.escape.is_none()),
-        quote_style: match t.quote {
-            Some(_) => CsvQuoteStyle::Necessary,
-            None => CsvQuoteStyle::Never,
-        },
-        null_value: Some(TEXT_NULL.into()),
+        quote_style: CsvQuoteStyle::Never,
+        null_value: Some(t.null.clone().unwrap_or_else(|| "\\N".into())),
         timestamp_format: Some(TEXT_TIMESTAMP.into()),
         datetime_format: Some(TEXT_TIMESTAMP.into()),
         compression,
@@ -181,33 +209,61 @@ fn text_codec(name: Option<&str>) -> Result<CompressionTypeVariant> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lazy_simple_text_is_never_quoted_and_open_csv_is() {
-        let lazy = TextOptions {
-            delimiter: b'|',
-            quote: None,
-            escape: None,
-            header: false,
-        };
-        let c = csv_options(&lazy, CompressionTypeVariant::GZIP);
-        assert_eq!((c.delimiter, c.quote_style), (b'|', CsvQuoteStyle::Never));
-        assert_eq!(c.escape, None);
-        assert_eq!(c.null_value.as_deref(), Some("\\N"));
-        assert_eq!(c.compression, CompressionTypeVariant::GZIP);
+    fn text_table(serde: &str, delim: &str, columns: &[(&str, &str)]) -> Table {
+        let mut t = Table::default();
+        t.sd.serde.serialization_lib = Some(serde.into());
+        t.sd.serde
+            .parameters
+            .insert("field.delim".into(), delim.into());
+        for (name, type_name) in columns {
+            t.sd.columns.push(metastore::model::Column {
+                name: (*name).into(),
+                type_name: (*type_name).into(),
+                comment: None,
+            });
+        }
+        t
+    }
 
-        let open = TextOptions {
-            delimiter: b',',
-            quote: Some(b'\''),
-            escape: Some(b'\\'),
-            header: true,
+    #[test]
+    fn text_is_written_unquoted_with_the_tables_null_marker() {
+        const LAZY: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+        let mut t = text_table(LAZY, "|", &[("a", "string"), ("b", "decimal(10,2)")]);
+        t.sd.serde
+            .parameters
+            .insert("serialization.null.format".into(), "NULL".into());
+        t.parameters
+            .insert(COMPRESSION_PROPERTY.into(), "GZIP".into());
+        let Writer::Text(c) = Writer::for_table(&t).unwrap() else {
+            panic!("not a text writer")
         };
-        let c = csv_options(&open, CompressionTypeVariant::UNCOMPRESSED);
-        assert_eq!((c.quote, c.escape), (b'\'', Some(b'\\')));
-        assert_eq!(
-            (c.quote_style, c.double_quote),
-            (CsvQuoteStyle::Necessary, Some(false))
-        );
-        assert_eq!(c.has_header, Some(true));
+        assert_eq!((c.delimiter, c.quote_style), (b'|', CsvQuoteStyle::Never));
+        assert_eq!(c.null_value.as_deref(), Some("NULL"));
+        assert_eq!(c.compression, CompressionTypeVariant::GZIP);
+        assert_eq!(c.has_header, Some(false));
+    }
+
+    #[test]
+    fn text_tables_that_would_not_read_back_are_refused() {
+        const LAZY: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
+        const OPEN: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+        let refused = |t: &Table| matches!(Writer::for_table(t), Err(Error::Unsupported(_)));
+        assert!(!refused(&text_table(LAZY, ",", &[("a", "string")])));
+        assert!(refused(&text_table(OPEN, ",", &[("a", "string")])));
+        for delim in ["-", ":", " ", "x", "233"] {
+            assert!(
+                refused(&text_table(LAZY, delim, &[("a", "int")])),
+                "{delim:?}"
+            );
+        }
+        for type_name in ["binary", "array<int>", "map<string,int>", "struct<x:int>"] {
+            let t = text_table(LAZY, ",", &[("a", type_name)]);
+            assert!(refused(&t), "{type_name}");
+        }
+        let mut t = text_table(LAZY, ",", &[("a", "string")]);
+        t.parameters
+            .insert("skip.header.line.count".into(), "2".into());
+        assert!(refused(&t));
     }
 
     #[test]
