@@ -238,11 +238,14 @@ def test_ctas_text_and_json_files_are_hive_text(conn, db, gateway):
         assert t.parameters.get("write.compression") == "GZIP"
 
     conn.execute("CREATE TABLE sqlt_ctas.orders_js WITH (format='JSON') AS "
-                 f"SELECT id, customer, amount FROM {db}.orders WHERE id IN (1, 6)")
+                 f"SELECT id, customer, amount, ts FROM {db}.orders WHERE id IN (1, 6)")
     files = data_files(Path(gateway.warehouse) / "sqlt_ctas.db" / "orders_js")
     objects = sorted((json.loads(line) for p in files for line in p.read_text().splitlines()),
                      key=lambda o: o["id"])
-    assert [(o["id"], o.get("customer"), float(o["amount"])) for o in objects] == [(1, "alice", 12.5), (6, None, 1.0)]
+    # timestamps in Hive's text form, which Hive's JsonSerDe parses (not arrow's 'T' form)
+    assert [(o["id"], o.get("customer"), float(o["amount"]), o["ts"]) for o in objects] == [
+        (1, "alice", 12.5, "2024-01-01 10:00:00"), (6, None, 1.0, "2024-01-03 23:59:59")]
+    assert q(conn, "SELECT id, ts FROM sqlt_ctas.orders_js ORDER BY id") == [(1, ORDERS[0][6]), (6, ORDERS[5][6])]
     with connect(gateway) as hms:
         assert hms.get_table("sqlt_ctas", "orders_js").sd.serdeInfo.serializationLib == \
             "org.apache.hive.hcatalog.data.JsonSerDe"

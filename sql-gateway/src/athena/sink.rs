@@ -13,6 +13,7 @@ use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::error::DataFusionError;
+use datafusion::functions::expr_fn::to_char;
 use datafusion::logical_expr::{Signature, Volatility};
 use datafusion::prelude::{lit, DataFrame, Expr};
 use metastore::model::Table;
@@ -69,11 +70,14 @@ impl Writer {
         })
     }
 
-    /// For text, `value` (a text column) checked to hold no field delimiter and no line
-    /// break: written as is (unquoted), either would split the row when read back.
-    pub(super) fn guard(&self, value: Expr) -> Expr {
-        match self {
-            Writer::Text(c) => {
+    /// A data column's `value` (already of the column's `arrow_type`) as this format writes
+    /// it. Text: a string is checked to hold no field delimiter and no line break, since
+    /// written as is (unquoted) either would split the row when read back. JSON: a timestamp
+    /// becomes Hive's `yyyy-MM-dd HH:mm:ss[.f]` text, which Hive's JsonSerDe parses (it
+    /// refuses the `T` form arrow-json writes); our JSON reader parses both.
+    pub(super) fn prepare(&self, value: Expr, arrow_type: &DataType) -> Expr {
+        match (self, arrow_type) {
+            (Writer::Text(c), DataType::Utf8) => {
                 let check = TextUdf::udf(
                     "lakehive_text_field",
                     Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
@@ -81,6 +85,7 @@ impl Writer {
                 );
                 check.call(vec![value, lit((c.delimiter as char).to_string())])
             }
+            (Writer::Json(_), DataType::Timestamp(_, None)) => to_char(value, lit(TEXT_TIMESTAMP)),
             _ => value,
         }
     }

@@ -248,8 +248,8 @@ fn spread(table: &Table, columns: &[String], df: DataFrame) -> Result<DataFrame>
 
 /// Casts the query's columns, by position, to the table's columns (data then partition).
 /// Partition columns become the text of their folder names, a NULL or empty value Hive's
-/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`). Text
-/// columns go through the writer's guard.
+/// `__HIVE_DEFAULT_PARTITION__` (DataFusion's writer would name the folder `k=`). Data
+/// columns take the form the writer's format needs (`Writer::prepare`).
 fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
     let data = table.sd.columns.iter().map(|c| (c, false));
     let keys = table.partition_keys.iter().map(|c| (c, true));
@@ -274,10 +274,8 @@ fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
             let value = if is_key {
                 let text = nullif(cast(typed, DataType::Utf8), lit(""));
                 coalesce(vec![text, lit(DEFAULT_PARTITION)])
-            } else if arrow_type == DataType::Utf8 {
-                writer.guard(typed)
             } else {
-                typed
+                writer.prepare(typed, &arrow_type)
             };
             Ok(value.alias(&t.name))
         })
