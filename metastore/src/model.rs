@@ -247,8 +247,8 @@ pub struct ListedPartition {
     pub create_time: i32,
     /// Last access time.
     pub last_access_time: i32,
-    /// Where its data is.
-    pub location: String,
+    /// Where its data is (always set by `LocalCatalog`).
+    pub location: Option<String>,
     /// Its own storage descriptor (without location) when not the table's.
     pub sd: Option<StorageDescriptor>,
     /// Parameters.
@@ -262,7 +262,7 @@ impl ListedPartition {
             location: None,
             ..table.sd.clone()
         });
-        sd.location = Some(self.location);
+        sd.location = self.location;
         Partition {
             db_name: table.db_name.clone(),
             table_name: table.name.clone(),
@@ -282,7 +282,7 @@ impl PartitionList {
             .into_iter()
             .map(|p| {
                 let mut sd = p.sd;
-                let location = sd.location.take().unwrap_or_default();
+                let location = sd.location.take();
                 ListedPartition {
                     values: p.values,
                     create_time: p.create_time,

@@ -140,7 +140,7 @@ impl<'a> PartRows<'a> {
             values,
             create_time: row.create_time,
             last_access_time: row.last_access_time,
-            location,
+            location: Some(location),
             sd: row.sd,
             parameters: row.parameters,
         })

@@ -203,7 +203,7 @@ fn write_partitions(o: &mut dyn TOutputProtocol, list: PartitionList) -> thrift:
         shared.last_access_time = Some(row.last_access_time);
         shared.parameters = Some(row.parameters);
         if let Some(sd) = shared.sd.as_mut() {
-            sd.location = Some(row.location);
+            sd.location = row.location;
         }
         shared.write_to_out_protocol(o)?;
     }
