@@ -147,16 +147,17 @@ fn single_byte(name: &str, value: &str) -> Result<u8> {
     }
 }
 
-/// Hive writes delimiters as characters, `\t`-style escapes or decimal codes (`1`).
+/// Hive writes delimiters as characters, `\t`-style escapes or decimal byte codes. Like
+/// Hive, a value that parses as a (signed) byte is one: `serialization.format = 1`, which
+/// Spark and Hive give every TEXTFILE table, is `\001`, not the digit.
 fn unescape(value: &str) -> Vec<u8> {
+    if let Ok(code) = value.parse::<i8>() {
+        return vec![code as u8];
+    }
     match value {
         "\\t" => vec![b'\t'],
         "\\n" => vec![b'\n'],
         "\\001" | "\\u0001" => vec![1],
-        v if v.len() > 1 && v.bytes().all(|b| b.is_ascii_digit()) => v
-            .parse::<u8>()
-            .map(|b| vec![b])
-            .unwrap_or_else(|_| v.as_bytes().to_vec()),
         v => v.as_bytes().to_vec(),
     }
 }
@@ -266,6 +267,21 @@ mod tests {
             panic!()
         };
         assert_eq!(o.delimiter, 1);
+        // what Spark and Hive store for `STORED AS TEXTFILE`: a byte code, not the digit
+        for (key, value, byte) in [
+            ("serialization.format", "1", 1),
+            ("field.delim", "9", b'\t'),
+            ("field.delim", "44", b','),
+        ] {
+            let t = table(
+                "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                &[(key, value)],
+            );
+            let TableFormat::Text(o) = TableFormat::of(&t).unwrap() else {
+                panic!()
+            };
+            assert_eq!(o.delimiter, byte, "{key} = {value}");
+        }
         let open = table(
             "org.apache.hadoop.hive.serde2.OpenCSVSerde",
             &[("separatorChar", ";")],

@@ -146,6 +146,19 @@ def test_spark_reads_gateway_text_ctas(gw, spark, events):
             (9, None, "2024-05-06T10:00:00")]
 
 
+def test_spark_textfile_table_both_ways(gw, spark, events):
+    """A `STORED AS TEXTFILE` table made by Spark (serialization.format = 1, i.e. \\001, and
+    \\N for NULL) reads through the gateway, and rows the gateway inserts read in Spark."""
+    t = f"{DB}.st"
+    spark.sql(f"CREATE TABLE {t} (id int, name string, price decimal(10,2)) STORED AS TEXTFILE")
+    spark.sql(f"INSERT INTO {t} VALUES (1, 'a', 1.50), (2, NULL, NULL)")
+    with pg_connect(gw) as c:
+        assert srt(q(c, f"SELECT id, name, CAST(price AS VARCHAR) FROM {t}")) == [(1, "a", "1.50"), (2, None, None)]
+        c.execute(f"INSERT INTO {t} VALUES (3, 'c, d', 2.25), (4, NULL, NULL)")
+    rows = spark.sql(f"SELECT id, name, CAST(price AS STRING) FROM {t}").collect()
+    assert srt(rows) == [(1, "a", "1.50"), (2, None, None), (3, "c, d", "2.25"), (4, None, None)]
+
+
 def test_gateway_sees_partition_added_by_spark(gw, spark, events):
     t = f"{DB}.g"
     if t.split(".")[1] not in [r.tableName for r in spark.sql(f"SHOW TABLES IN {DB}").collect()]:

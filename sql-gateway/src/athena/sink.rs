@@ -257,7 +257,7 @@ mod tests {
         let refused = |t: &Table| matches!(Writer::for_table(t), Err(Error::Unsupported(_)));
         assert!(!refused(&text_table(LAZY, ",", &[("a", "string")])));
         assert!(refused(&text_table(OPEN, ",", &[("a", "string")])));
-        for delim in ["-", ":", " ", "x", "233"] {
+        for delim in ["-", ":", " ", "x", "-23"] {
             assert!(
                 refused(&text_table(LAZY, delim, &[("a", "int")])),
                 "{delim:?}"
