@@ -139,6 +139,7 @@ fn datafusion_state(e: &DataFusionError) -> &'static str {
             },
         },
         DataFusionError::ObjectStore(_) => "58030",
+        DataFusionError::ParquetError(_) => "XX001",
         _ => "XX000",
     }
 }
@@ -170,6 +171,9 @@ fn arrow_state(e: &ArrowError) -> &'static str {
         ArrowError::CastError(_) | ArrowError::ParseError(_) => "22P02",
         ArrowError::ComputeError(msg) if msg.contains("overflow") => "22003",
         ArrowError::ArithmeticOverflow(_) => "22003",
+        // a data file that is not what its table says: malformed text, or a damaged file
+        ArrowError::CsvError(_) | ArrowError::JsonError(_) => "22P04",
+        ArrowError::ParquetError(_) => "XX001",
         _ => "XX000",
     }
 }
