@@ -157,7 +157,7 @@ impl HiveSchemaProvider {
             }
         }
         let table = match self.catalog.get_table(&key.0, &key.1).await {
-            Ok(t) => t,
+            Ok(t) => crate::spark_tables::as_hive(t),
             Err(metastore::Error::NotFound(_)) => return Ok(None),
             Err(e) => return Err(DataFusionError::External(Box::new(Error::from(e)))),
         };

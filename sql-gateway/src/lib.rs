@@ -14,6 +14,7 @@ mod pg_functions;
 mod rewrite;
 mod server;
 mod session;
+mod spark_tables;
 mod storage;
 mod table;
 mod text_scan;

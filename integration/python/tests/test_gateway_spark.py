@@ -174,3 +174,25 @@ def test_gateway_sees_partition_added_by_spark(gw, spark, events):
             time.sleep(0.5)
         assert got == expected
         assert q(c, f"SELECT id FROM {t} WHERE dt = '2024-01-04'") == [(7,)]
+
+
+
+def test_gateway_reads_spark_csv_and_json_datasource_tables(gw, spark, events):
+    """`USING csv` / `USING json` tables are stored in Spark's own metastore form (placeholder
+    columns, schema in table properties); the gateway reads them with Spark's schema."""
+    spark.sql(f"CREATE TABLE {DB}.sc (id int, name string, amount decimal(10,2), dt string) "
+              f"USING csv OPTIONS (sep '|', header 'true') PARTITIONED BY (dt)")
+    spark.sql(f"INSERT INTO {DB}.sc VALUES (1, 'a|b', 1.50, 'x'), (2, NULL, NULL, 'y'), (3, 'c', 2.00, 'y')")
+    spark.sql(f"CREATE TABLE {DB}.sj (id bigint, name string, ok boolean) USING json")
+    spark.sql(f"INSERT INTO {DB}.sj VALUES (1, 'a', true), (2, NULL, NULL)")
+    with pg_connect(gw) as c:
+        assert srt(q(c, f"SELECT id, name, CAST(amount AS VARCHAR), dt FROM {DB}.sc")) == [
+            (1, "a|b", "1.50", "x"), (2, None, None, "y"), (3, "c", "2.00", "y")]
+        assert q(c, f"SELECT count(*) FROM {DB}.sc WHERE dt = 'y'") == [(2,)]
+        assert srt(q(c, f"SELECT id, name, ok FROM {DB}.sj")) == [(1, "a", True), (2, None, None)]
+        cols = q(c, "SELECT column_name FROM information_schema.columns "
+                    f"WHERE table_schema = '{DB}' AND table_name = 'sj' ORDER BY ordinal_position")
+        assert [r[0] for r in cols] == ["id", "name", "ok"]
+    # Spark's own definition is untouched by the gateway's reading
+    with connect(gw) as hms:
+        assert [(f.name, f.type) for f in hms.get_table(DB, "sj").sd.cols] == [("col", "array<string>")]

@@ -59,11 +59,13 @@ impl Env<'_> {
         name.0.clone().unwrap_or_else(|| self.default_db())
     }
 
-    /// Fetches a table after checking the user may use its database.
+    /// Fetches a table (in Hive form, see `spark_tables`) after checking the user may use
+    /// its database. Never written back: Spark keeps its own form.
     async fn table(&self, name: &parse::Name, write: bool) -> Result<Table> {
         let db = self.db_of(name);
         self.user.check(&db, write)?;
-        Ok(self.catalog.get_table(&db, &name.1).await?)
+        let table = self.catalog.get_table(&db, &name.1).await?;
+        Ok(crate::spark_tables::as_hive(table))
     }
 }
 
