@@ -137,6 +137,7 @@ pub(crate) fn compression_of(path: &str) -> FileCompressionType {
     }
 }
 
+/// A character parameter (OpenCSVSerde's): one character or a `\t`-style escape.
 fn single_byte(name: &str, value: &str) -> Result<u8> {
     let bytes = unescape(value);
     match bytes.as_slice() {
@@ -147,13 +148,18 @@ fn single_byte(name: &str, value: &str) -> Result<u8> {
     }
 }
 
-/// Hive writes delimiters as characters, `\t`-style escapes or decimal byte codes. Like
-/// Hive, a value that parses as a (signed) byte is one: `serialization.format = 1`, which
-/// Spark and Hive give every TEXTFILE table, is `\001`, not the digit.
-fn unescape(value: &str) -> Vec<u8> {
-    if let Ok(code) = value.parse::<i8>() {
-        return vec![code as u8];
+/// A LazySimpleSerDe separator: like Hive, a value that parses as a (signed) byte is that
+/// byte, so `serialization.format = 1`, which Spark and Hive give every TEXTFILE table, is
+/// `\001`, not the digit; anything else is a character as in [`single_byte`].
+fn byte_code(name: &str, value: &str) -> Result<u8> {
+    match value.parse::<i8>() {
+        Ok(code) => Ok(code as u8),
+        Err(_) => single_byte(name, value),
     }
+}
+
+/// Hive writes delimiters as characters or `\t`-style escapes.
+fn unescape(value: &str) -> Vec<u8> {
     match value {
         "\\t" => vec![b'\t'],
         "\\n" => vec![b'\n'],
@@ -194,12 +200,12 @@ fn text_options(table: &Table, open_csv: bool) -> Result<TextOptions> {
         .get("field.delim")
         .or_else(|| p.get("serialization.format"))
     {
-        Some(v) => single_byte("field.delim", v)?,
+        Some(v) => byte_code("field.delim", v)?,
         None => LAZY_SIMPLE_DEFAULT_DELIM,
     };
     let escape = p
         .get("escape.delim")
-        .map(|v| single_byte("escape.delim", v))
+        .map(|v| byte_code("escape.delim", v))
         .transpose()?;
     let null = p
         .get("serialization.null.format")
