@@ -193,6 +193,11 @@ def test_gateway_reads_spark_csv_and_json_datasource_tables(gw, spark, events):
         cols = q(c, "SELECT column_name FROM information_schema.columns "
                     f"WHERE table_schema = '{DB}' AND table_name = 'sj' ORDER BY ordinal_position")
         assert [r[0] for r in cols] == ["id", "name", "ok"]
-    # Spark's own definition is untouched by the gateway's reading
+        # the gateway appends JSON lines that Spark reads (after refreshing its file listing)
+        c.execute(f"INSERT INTO {DB}.sj VALUES (3, 'c', false)")
+    spark.catalog.refreshTable(f"{DB}.sj")
+    assert srt(spark.sql(f"SELECT id, name, ok FROM {DB}.sj").collect()) == [
+        (1, "a", True), (2, None, None), (3, "c", False)]
+    # Spark's own definition is untouched by the gateway
     with connect(gw) as hms:
         assert [(f.name, f.type) for f in hms.get_table(DB, "sj").sd.cols] == [("col", "array<string>")]
