@@ -121,6 +121,36 @@ impl TableFormat {
     }
 }
 
+/// The SerDe class that reads quoted CSV.
+pub(crate) const OPEN_CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+
+/// SerDe, input and output format classes of a `STORED AS` keyword.
+pub(crate) fn storage_classes(
+    stored_as: &str,
+) -> Result<(&'static str, &'static str, &'static str)> {
+    const TEXT_IN: &str = "org.apache.hadoop.mapred.TextInputFormat";
+    const TEXT_OUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+    Ok(match stored_as.to_ascii_lowercase().as_str() {
+        "parquet" => (
+            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+        ),
+        "orc" => (
+            "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
+            "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
+            "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
+        ),
+        "textfile" => (
+            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+            TEXT_IN,
+            TEXT_OUT,
+        ),
+        "jsonfile" => ("org.apache.hive.hcatalog.data.JsonSerDe", TEXT_IN, TEXT_OUT),
+        other => return Err(Error::Unsupported(format!("STORED AS {other}"))),
+    })
+}
+
 /// The compression of a text file, from its extension.
 pub(crate) fn compression_of(path: &str) -> FileCompressionType {
     let lower = path.to_ascii_lowercase();

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use metastore::model::{Column, Table};
 
+use crate::format::{storage_classes, OPEN_CSV_SERDE};
+
 const PROVIDER: &str = "spark.sql.sources.provider";
 const SCHEMA: &str = "spark.sql.sources.schema";
 
@@ -44,7 +46,7 @@ pub(crate) fn as_hive(mut table: Table) -> Table {
     let serde = &mut table.sd.serde;
     match provider.as_str() {
         "csv" | "com.databricks.spark.csv" => {
-            serde.serialization_lib = Some("org.apache.hadoop.hive.serde2.OpenCSVSerde".into());
+            serde.serialization_lib = Some(OPEN_CSV_SERDE.into());
             let separator = option(&["sep", "delimiter"]).unwrap_or_else(|| ",".into());
             let quote = option(&["quote"]).unwrap_or_else(|| "\"".into());
             let escape = option(&["escape"]).unwrap_or_else(|| "\\".into());
@@ -60,11 +62,11 @@ pub(crate) fn as_hive(mut table: Table) -> Table {
             }
         }
         "json" => {
-            serde.serialization_lib = Some("org.apache.hive.hcatalog.data.JsonSerDe".into());
+            serde.serialization_lib = storage_classes("jsonfile").ok().map(|c| c.0.into());
         }
         _ => return table,
     }
-    table.sd.input_format = Some("org.apache.hadoop.mapred.TextInputFormat".into());
+    table.sd.input_format = storage_classes("textfile").ok().map(|c| c.1.into());
     table.sd.columns = fields
         .into_iter()
         .filter(|c| !keys.contains(&c.name))

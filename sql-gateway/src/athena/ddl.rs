@@ -5,6 +5,7 @@ use metastore::model::{table_type, Column, Database, Partition, SerDe, StorageDe
 use super::parse::{ColumnDef, CreateTable, MsckMode, Name, PartSpec};
 use super::{Env, Output};
 use crate::error::{Error, Result};
+use crate::format::storage_classes;
 use crate::hive_types::to_arrow;
 use crate::storage::Location;
 
@@ -61,33 +62,6 @@ fn hive_column(c: ColumnDef) -> Result<Column> {
         name: c.name,
         type_name: c.type_name,
         comment: c.comment,
-    })
-}
-
-/// SerDe, input and output format classes of a `STORED AS` keyword.
-pub(super) fn storage_classes(
-    stored_as: &str,
-) -> Result<(&'static str, &'static str, &'static str)> {
-    const TEXT_IN: &str = "org.apache.hadoop.mapred.TextInputFormat";
-    const TEXT_OUT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
-    Ok(match stored_as.to_ascii_lowercase().as_str() {
-        "parquet" => (
-            "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-        ),
-        "orc" => (
-            "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
-            "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
-            "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat",
-        ),
-        "textfile" => (
-            "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
-            TEXT_IN,
-            TEXT_OUT,
-        ),
-        "jsonfile" => ("org.apache.hive.hcatalog.data.JsonSerDe", TEXT_IN, TEXT_OUT),
-        other => return Err(Error::Unsupported(format!("STORED AS {other}"))),
     })
 }
 

@@ -11,11 +11,12 @@ use datafusion::scalar::ScalarValue;
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
 use metastore::partname::DEFAULT_PARTITION;
 
-use super::ddl::{repair, storage_classes};
+use super::ddl::repair;
 use super::parse::{MsckMode, Name, OptionValue};
 use super::sink::{Writer, COMPRESSION_PROPERTY};
 use super::{Env, Output};
 use crate::error::{Error, Result};
+use crate::format::storage_classes;
 use crate::hive_types::{to_arrow, to_hive};
 use crate::storage::Location;
 
