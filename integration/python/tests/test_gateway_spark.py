@@ -201,3 +201,12 @@ def test_gateway_reads_spark_csv_and_json_datasource_tables(gw, spark, events):
     # Spark's own definition is untouched by the gateway
     with connect(gw) as hms:
         assert [(f.name, f.type) for f in hms.get_table(DB, "sj").sd.cols] == [("col", "array<string>")]
+
+
+def test_gateway_reads_spark_orc_table(gw, spark, events):
+    """A Spark ORC table (Hive-compatible metadata, Spark's default snappy ORC files)."""
+    spark.sql(f"CREATE TABLE {DB}.so (id int, name string, amount decimal(10,2), day date) USING orc")
+    spark.sql(f"INSERT INTO {DB}.so VALUES (1, 'a', 1.50, DATE '2024-01-02'), (2, NULL, NULL, NULL)")
+    with pg_connect(gw) as c:
+        assert srt(q(c, f"SELECT id, name, CAST(amount AS VARCHAR), CAST(day AS VARCHAR) FROM {DB}.so")) == [
+            (1, "a", "1.50", "2024-01-02"), (2, None, None, None)]
