@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion_postgres::pgwire::api::cancel::CancelHandler;
-use datafusion_postgres::pgwire::api::results::{QueryResponse, Response};
+use datafusion_postgres::pgwire::api::results::SendableRowStream;
 use datafusion_postgres::pgwire::api::ConnectionManager;
-use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError};
 use datafusion_postgres::pgwire::messages::cancel::CancelRequest;
-use datafusion_postgres::pgwire::messages::data::DataRow;
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
@@ -70,24 +69,10 @@ fn canceled() -> PgWireError {
     )))
 }
 
-/// Wraps a result so that its rows stop at the next cancel of the connection.
-pub(crate) fn cancellable(resp: Response, state: &Arc<CancelState>) -> Response {
-    let Response::Query(mut q) = resp else {
-        return resp;
-    };
-    let rows = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
-    let tag = q.command_tag().to_string();
-    let mut wrapped = QueryResponse::new(q.row_schema(), guard(rows, Arc::clone(state)));
-    wrapped.set_command_tag(&tag);
-    Response::Query(wrapped)
-}
-
-fn guard<S>(rows: S, state: Arc<CancelState>) -> impl Stream<Item = PgWireResult<DataRow>> + Send
-where
-    S: Stream<Item = PgWireResult<DataRow>> + Send + Unpin + 'static,
-{
+/// A result's rows, stopping at the next cancel of the connection.
+pub(crate) fn guard(rows: SendableRowStream, state: Arc<CancelState>) -> SendableRowStream {
     let start = state.requested.load(Ordering::SeqCst);
-    futures::stream::unfold(Some(rows), move |rows| {
+    Box::pin(futures::stream::unfold(Some(rows), move |rows| {
         let state = Arc::clone(&state);
         async move {
             let mut rows = rows?;
@@ -100,5 +85,5 @@ where
                 item = rows.next() => item.map(|i| (i, Some(rows))),
             }
         }
-    })
+    }))
 }

@@ -14,7 +14,7 @@ use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use datafusion_postgres::arrow_pg::datatypes::{arrow_schema_to_pg_fields, df};
 use datafusion_postgres::pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use datafusion_postgres::pgwire::api::results::{FieldInfo, Response, Tag};
+use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
@@ -25,7 +25,7 @@ use datafusion_postgres::{DfSessionService, Parser};
 use futures::{Sink, SinkExt, StreamExt};
 
 use crate::athena::{self, Output};
-use crate::cancel::{cancellable, CancelState};
+use crate::cancel::{guard, CancelState};
 use crate::error::{Error, Result};
 use crate::users::User;
 use crate::Shared;
@@ -132,7 +132,15 @@ impl Session {
 /// What every result goes through on its way out: rows stop at a cancel, and times read as
 /// PostgreSQL writes them.
 fn finish(resp: Response, cancel: &Arc<CancelState>) -> Response {
-    crate::time_text::pg_time_text(cancellable(resp, cancel))
+    let Response::Query(mut q) = resp else {
+        return resp;
+    };
+    let schema = q.row_schema();
+    let rows = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
+    let rows = crate::time_text::pg_time_rows(guard(rows, Arc::clone(cancel)), &schema);
+    let mut wrapped = QueryResponse::new(schema, rows);
+    wrapped.set_command_tag(q.command_tag());
+    Response::Query(wrapped)
 }
 
 /// `INSERT 0 5` / `SELECT 3` / `CREATE TABLE` as a pgwire tag.

@@ -4,17 +4,13 @@
 //! print a zero fraction on every row. Only text-format columns are touched; binary results
 //! carry microseconds and need nothing.
 
-use datafusion_postgres::pgwire::api::results::{FieldFormat, QueryResponse, Response};
+use datafusion_postgres::pgwire::api::results::{FieldFormat, FieldInfo, SendableRowStream};
 use datafusion_postgres::pgwire::api::Type;
 use datafusion_postgres::pgwire::messages::data::DataRow;
 use futures::StreamExt;
 
-/// Rewrites the text time columns of a query result to PostgreSQL's form as rows stream.
-pub(crate) fn pg_time_text(resp: Response) -> Response {
-    let Response::Query(mut q) = resp else {
-        return resp;
-    };
-    let schema = q.row_schema();
+/// A result's rows with its text time columns (by `schema`) in PostgreSQL's form.
+pub(crate) fn pg_time_rows(rows: SendableRowStream, schema: &[FieldInfo]) -> SendableRowStream {
     let times: Vec<bool> = schema
         .iter()
         .map(|f| {
@@ -24,14 +20,9 @@ pub(crate) fn pg_time_text(resp: Response) -> Response {
         })
         .collect();
     if !times.contains(&true) {
-        return Response::Query(q);
+        return rows;
     }
-    let rows = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
-    let tag = q.command_tag().to_string();
-    let rows = rows.map(move |row| row.map(|r| trim_row(r, &times)));
-    let mut wrapped = QueryResponse::new(schema, rows);
-    wrapped.set_command_tag(&tag);
-    Response::Query(wrapped)
+    Box::pin(rows.map(move |row| row.map(|r| trim_row(r, &times))))
 }
 
 /// Re-encodes one row with the marked fields trimmed; a row that does not parse as the
