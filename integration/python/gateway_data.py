@@ -7,6 +7,8 @@
     people_pipe/people.txt           '|'-delimited, no header
     people_ctrl_a/people.txt         Hive's default delimiter \\x01, no header
     people_quoted/people.csv         OpenCSVSerde: quoted fields with commas inside
+    blanks/blanks.txt                '|'-delimited with empty fields and Hive's \\N for NULL
+    blanks_quoted/blanks.csv         OpenCSVSerde with empty fields, quoted and not
     events/part-0.json, part-1.json  newline-delimited JSON (one record lacks "value")
     orders/part-0.parquet, part-1    typed Parquet (ORDERS), plus _SUCCESS and a .crc to skip
     customers/customers.parquet      Parquet (CUSTOMERS)
@@ -127,6 +129,8 @@ def write_fixture_files(root) -> Path:
     put("people_ctrl_a/people.txt", "\n".join(_people_lines("\x01")) + "\n")
     quoted = ['"id","name","city"'] + [f'"{i}","{n}","{c}"' for i, n, c in PEOPLE_QUOTED]
     put("people_quoted/people.csv", "\n".join(quoted) + "\n")
+    put("blanks/blanks.txt", "1|Ada|36|\\N\n2||\\N|\n3|\\N||x\n")
+    put("blanks_quoted/blanks.csv", '1,,x\n"2","",""\n')
 
     def event_json(e) -> str:
         rec = {"id": e[0], "kind": e[1]}

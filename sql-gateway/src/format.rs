@@ -4,8 +4,6 @@
 use std::sync::Arc;
 
 use datafusion::catalog::Session;
-use datafusion::common::config::CsvOptions;
-use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -78,17 +76,17 @@ impl TableFormat {
         )))
     }
 
-    /// The DataFusion format reading this table's files with `compression`. Parquet takes
-    /// the session's Parquet options (`datafusion.execution.parquet.*`); `row_filters` turns
-    /// on evaluating pushed-down predicates while decoding even when the session leaves
-    /// `pushdown_filters` off.
+    /// The DataFusion format reading this table's files with `compression`; none for
+    /// delimited text, which `text_scan` reads. Parquet takes the session's Parquet options
+    /// (`datafusion.execution.parquet.*`); `row_filters` turns on evaluating pushed-down
+    /// predicates while decoding even when the session leaves `pushdown_filters` off.
     pub(crate) fn file_format(
         &self,
         state: &dyn Session,
         compression: FileCompressionType,
         row_filters: bool,
-    ) -> Arc<dyn FileFormat> {
-        match self {
+    ) -> Option<Arc<dyn FileFormat>> {
+        Some(match self {
             TableFormat::Parquet => {
                 let mut options = state.default_table_options().parquet;
                 options.global.pushdown_filters |= row_filters;
@@ -98,21 +96,8 @@ impl TableFormat {
             TableFormat::Json => {
                 Arc::new(JsonFormat::default().with_file_compression_type(compression))
             }
-            TableFormat::Text(t) => {
-                let options = CsvOptions {
-                    has_header: Some(t.header),
-                    delimiter: t.delimiter,
-                    quote: t.quote.unwrap_or(0),
-                    escape: t.escape,
-                    ..CsvOptions::default()
-                };
-                Arc::new(
-                    CsvFormat::default()
-                        .with_options(options)
-                        .with_file_compression_type(compression),
-                )
-            }
-        }
+            TableFormat::Text(_) => return None,
+        })
     }
 
     /// Whether files of this format may be compressed as a whole (text formats).
@@ -120,6 +105,10 @@ impl TableFormat {
         matches!(self, TableFormat::Json | TableFormat::Text(_))
     }
 }
+
+/// A SerDe parameter only `spark_tables` sets, on its Hive form of a Spark CSV table: the
+/// text Spark reads as NULL (its `nullValue` option). Hive's OpenCSVSerde itself has no NULL.
+pub(crate) const SPARK_CSV_NULL: &str = "lakehive.spark.nullValue";
 
 /// The SerDe class that reads quoted CSV.
 pub(crate) const OPEN_CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
@@ -223,7 +212,7 @@ fn text_options(table: &Table, open_csv: bool) -> Result<TextOptions> {
             quote: Some(quote),
             escape: Some(escape),
             header,
-            null: None,
+            null: p.get(SPARK_CSV_NULL).cloned(),
         });
     }
     let delimiter = match p

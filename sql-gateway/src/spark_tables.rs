@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use metastore::model::{Column, Table};
 
-use crate::format::{storage_classes, OPEN_CSV_SERDE};
+use crate::format::{storage_classes, OPEN_CSV_SERDE, SPARK_CSV_NULL};
 
 const PROVIDER: &str = "spark.sql.sources.provider";
 const SCHEMA: &str = "spark.sql.sources.schema";
@@ -50,10 +50,13 @@ pub(crate) fn as_hive(mut table: Table) -> Table {
             let separator = option(&["sep", "delimiter"]).unwrap_or_else(|| ",".into());
             let quote = option(&["quote"]).unwrap_or_else(|| "\"".into());
             let escape = option(&["escape"]).unwrap_or_else(|| "\\".into());
+            // Spark writes NULL as an empty field and reads one back as NULL (`nullValue`).
+            let null = option(&["nullValue"]).unwrap_or_default();
             serde.parameters = BTreeMap::from([
                 ("separatorChar".to_string(), separator),
                 ("quoteChar".to_string(), quote),
                 ("escapeChar".to_string(), escape),
+                (SPARK_CSV_NULL.to_string(), null),
             ]);
             if option(&["header"]).is_some_and(|h| h.eq_ignore_ascii_case("true")) {
                 table
@@ -172,6 +175,7 @@ mod tests {
         assert_eq!(columns, [("id", "int"), ("amount", "decimal(10,2)")]);
         let p = &t.sd.serde.parameters;
         assert_eq!(p.get("separatorChar").map(String::as_str), Some("|"));
+        assert_eq!(p.get(SPARK_CSV_NULL).map(String::as_str), Some(""));
         assert_eq!(
             t.parameters
                 .get("skip.header.line.count")

@@ -11,11 +11,12 @@ use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, DFSchema, Statistics};
+use datafusion::common::{internal_err, Column, DFSchema, Statistics};
 use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::listing::{helpers::expr_applicable_for_cols, PartitionedFile};
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder};
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource};
+use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::table_schema::TableSchema;
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
@@ -41,7 +42,7 @@ use crate::hive_filter::to_hive_filter;
 use crate::hive_types::to_arrow;
 use crate::orc_columns::OrcColumns;
 use crate::storage::Location;
-use crate::text_scan;
+use crate::text_scan::{self, HiveTextSource};
 
 const LIST_CONCURRENCY: usize = 64;
 /// Parquet footers read at once when a scan gathers file statistics.
@@ -263,21 +264,23 @@ impl HiveTable {
         &self,
         state: &dyn Session,
         store: &Arc<dyn ObjectStore>,
-        format: &dyn FileFormat,
+        format: Option<&dyn FileFormat>,
         files: Vec<PartitionedFile>,
         rows: Option<usize>,
     ) -> DfResult<(Vec<FileGroup>, Statistics)> {
         let partitions = state.config().target_partitions();
-        let gather = self.format == TableFormat::Parquet
-            && state.config().collect_statistics()
-            && files.len() <= STATS_MAX_FILES;
-        if !gather {
+        let format = format.filter(|_| {
+            self.format == TableFormat::Parquet
+                && state.config().collect_statistics()
+                && files.len() <= STATS_MAX_FILES
+        });
+        let Some(format) = format else {
             let mut stats = Statistics::new_unknown(&self.schema);
             if let Some(n) = rows {
                 stats = stats.with_num_rows(Precision::Inexact(n));
             }
             return Ok((FileGroup::new(files).split_files(partitions), stats));
-        }
+        };
         let files: Vec<PartitionedFile> = futures::stream::iter(files)
             .map(|f| self.with_file_statistics(state, store, format, f))
             .buffered(STATS_CONCURRENCY)
@@ -306,9 +309,12 @@ impl HiveTable {
             let values = std::mem::take(&mut f.partition_values);
             by_values.entry(values).or_default().push(f);
         }
-        let format = self
+        let Some(format) = self
             .format
-            .file_format(state, FileCompressionType::UNCOMPRESSED, false);
+            .file_format(state, FileCompressionType::UNCOMPRESSED, false)
+        else {
+            return internal_err!("no file format for ORC");
+        };
         let mut plans = Vec::with_capacity(by_values.len());
         for (values, group) in by_values {
             let table_schema = TableSchema::builder(Arc::clone(&self.read_schema)).build();
@@ -490,30 +496,35 @@ impl TableProvider for HiveTable {
             } else {
                 FileCompressionType::UNCOMPRESSED
             };
-            let format = self.format.file_format(state, compression, row_filters);
             let table_schema = TableSchema::builder(Arc::clone(&self.read_schema))
                 .with_table_partition_cols(self.part_fields.clone())
                 .build();
-            let source = format.file_source(table_schema);
+            let format = self.format.file_format(state, compression, row_filters);
+            let source = match (&self.format, &format) {
+                (TableFormat::Text(t), _) => {
+                    Arc::new(HiveTextSource::new(t.clone(), table_schema)) as Arc<dyn FileSource>
+                }
+                (_, Some(f)) => f.file_source(table_schema),
+                (_, None) => return internal_err!("no file format for {:?}", self.format),
+            };
             let (groups, stats) = self
-                .plan_groups(state, &store, format.as_ref(), group, rows)
+                .plan_groups(state, &store, format.as_deref(), group, rows)
                 .await?;
             let config = FileScanConfigBuilder::new(self.location.store.clone(), source)
                 .with_file_groups(groups)
                 .with_statistics(stats)
+                .with_file_compression_type(compression)
                 .with_projection_indices(projection.cloned())?
                 .with_limit(limit)
                 .build();
-            let plan = format.create_physical_plan(state, config).await?;
-            plans.push(match &self.format {
-                TableFormat::Text(t) => text_scan::typed(
+            plans.push(match format {
+                Some(format) => format.create_physical_plan(state, config).await?,
+                None => text_scan::typed(
                     state,
-                    plan,
+                    DataSourceExec::from_data_source(config),
                     &self.schema,
                     &self.read_schema,
-                    t.null.as_deref(),
                 )?,
-                _ => plan,
             });
         }
         if plans.len() == 1 {

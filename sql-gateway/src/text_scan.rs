@@ -1,8 +1,7 @@
-//! Hive delimited text read the way LazySimpleSerDe reads it: every field is text, the
-//! table's NULL marker (`\N` by default) is NULL, and the rest is cast to the column's type.
-//! DataFusion's CSV scan does not apply a NULL pattern (its `null_regex` only affects schema
-//! inference), so a typed scan failed on the `\N` that Hive, Spark and our own INSERT write
-//! for NULL. (An empty field reads as NULL, as DataFusion's CSV reader has it.)
+//! Hive delimited text read the way its SerDes read it: every field is read as text
+//! ([`HiveTextSource`]: the table's NULL marker, `\N` by default, is NULL), then cast to the
+//! column's type. A string column keeps an empty field as the empty string; any other
+//! column reads it as NULL, as Hive's lazy parsing of an empty number or date gives.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -15,6 +14,10 @@ use datafusion::functions::expr_fn::nullif;
 use datafusion::logical_expr::{cast, lit, Expr};
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
+
+mod source;
+
+pub(crate) use source::HiveTextSource;
 
 /// The file schema a text scan reads: the data columns, all as text.
 pub(crate) fn as_text(file_schema: &Schema) -> SchemaRef {
@@ -39,15 +42,17 @@ pub(crate) fn unsupported_in_text(t: &DataType) -> bool {
         )
 }
 
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
 /// `scan` (over the text file schema plus typed partition columns) with each data column
-/// turned into its type in `table_schema`, the `null` marker becoming NULL; partition
-/// columns pass through.
+/// turned into its type in `table_schema`; partition columns pass through.
 pub(crate) fn typed(
     state: &dyn Session,
     scan: Arc<dyn ExecutionPlan>,
     table_schema: &Schema,
     text_schema: &Schema,
-    null: Option<&str>,
 ) -> DfResult<Arc<dyn ExecutionPlan>> {
     let data: HashSet<&str> = text_schema
         .fields()
@@ -69,11 +74,11 @@ pub(crate) fn typed(
                         f.name()
                     )));
                 }
-                let text = match null {
-                    Some(marker) => nullif(column, lit(marker)),
-                    None => column,
-                };
-                cast(text, target)
+                if is_string(&target) {
+                    cast(column, target)
+                } else {
+                    cast(nullif(column, lit("")), target)
+                }
             } else {
                 column
             };

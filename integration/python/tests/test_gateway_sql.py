@@ -251,6 +251,33 @@ def test_ctas_text_and_json_files_are_hive_text(conn, db, gateway):
             "org.apache.hive.hcatalog.data.JsonSerDe"
 
 
+def test_big_text_file_is_read_in_byte_ranges_without_losing_a_line(conn, db, tmp_path):
+    """A text file over DataFusion's 10 MiB split size is read as byte ranges in parallel: every
+    line once, the header skipped once, empty fields kept apart from NULL (\\N) in each range."""
+    n = 400_000
+    folder = tmp_path / "big_text"
+    folder.mkdir()
+    with open(folder / "big.txt", "w") as f:
+        f.write("id|name|n|pad\n")
+        for i in range(n):
+            name = "" if i % 7 == 0 else ("\\N" if i % 5 == 0 else f"name{i}")
+            num = "" if i % 11 == 0 else str(i % 100)
+            f.write(f"{i}|{name}|{num}|{'x' * 24}\n")
+    assert (folder / "big.txt").stat().st_size > 12 * 2**20
+    conn.execute(f"CREATE EXTERNAL TABLE {db}.big_text (id int, name string, n int, pad string) "
+                 f"ROW FORMAT DELIMITED FIELDS TERMINATED BY '|' LOCATION '{folder}' "
+                 f"TBLPROPERTIES ('skip.header.line.count'='1')")
+    plan = "\n".join(r[-1] for r in q(conn, f"EXPLAIN SELECT count(*) FROM {db}.big_text WHERE n > 5"))
+    assert "big.txt:0.." in plan, plan
+    empty = sum(1 for i in range(n) if i % 7 == 0)
+    null = sum(1 for i in range(n) if i % 7 != 0 and i % 5 == 0)
+    numbers = [i % 100 for i in range(n) if i % 11 != 0]
+    assert q(conn, f"SELECT count(*), sum(id), count(DISTINCT id), count(*) FILTER (WHERE name = ''), "
+                   f"count(*) FILTER (WHERE name IS NULL), count(n), sum(n), min(length(pad)) "
+                   f"FROM {db}.big_text") == [
+        (n, n * (n - 1) // 2, n, empty, null, len(numbers), sum(numbers), 24)]
+
+
 def test_ctas_external_location_is_readable_by_another_engine(conn, db, tmp_path):
     duckdb = pytest.importorskip("duckdb")
     out = tmp_path / "geo"

@@ -1,7 +1,6 @@
 //! How CTAS and INSERT write a table's files: Parquet, delimited text or JSON lines, chosen
 //! from the table's SerDe exactly as the reader chooses (`TableFormat`). Text tables whose
-//! files would not read back as written are refused (`check_text_table`); one loss remains:
-//! an empty string in a text table reads back as NULL, as DataFusion's CSV reader has it.
+//! files would not read back as written are refused (`check_text_table`).
 //! Compression comes from the table's `write.compression` property (set by CTAS's
 //! `write_compression`), so later INSERTs compress like the first write.
 
