@@ -6,6 +6,7 @@ mod auth;
 mod cancel;
 mod catalog_provider;
 mod error;
+mod filter_order;
 mod format;
 mod hive_filter;
 mod hive_types;
@@ -44,6 +45,7 @@ pub use users::UserConfig;
 
 use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
+use filter_order::FilterOrder;
 use tokio_rustls::TlsAcceptor;
 use users::Users;
 
@@ -108,6 +110,7 @@ fn base_context(
         .with_object_store_registry(Arc::new(StoreRegistry::new()))
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(session, runtime);
+    ctx.add_optimizer_rule(Arc::new(FilterOrder));
     ctx.register_catalog(
         CATALOG_NAME,
         Arc::new(HiveCatalogProvider::new(
