@@ -118,6 +118,13 @@ impl ExecutionPlan for OrcColumns {
         vec![&self.input]
     }
 
+    /// The scan below yields its file's own types (a timestamp as nanoseconds, an `int` of a
+    /// table since altered to `bigint`), not the types it declares, until this node casts
+    /// them; an operator placed in between (a repartition) would trust the declaration.
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
+    }
+
     fn apply_expressions(
         &self,
         _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,

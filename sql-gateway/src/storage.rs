@@ -13,6 +13,10 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+mod empty_ranges;
+
+use empty_ranges::EmptyRanges;
+
 /// A catalog location resolved for object-store access.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
@@ -115,6 +119,13 @@ impl ObjectStoreRegistry for StoreRegistry {
     }
 
     fn get_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        self.store(url)
+            .map(|store| Arc::new(EmptyRanges(store)) as Arc<dyn ObjectStore>)
+    }
+}
+
+impl StoreRegistry {
+    fn store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
         if let Ok(store) = self.inner.get_store(url) {
             return Ok(store);
         }

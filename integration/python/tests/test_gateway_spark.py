@@ -159,6 +159,26 @@ def test_spark_textfile_table_both_ways(gw, spark, events):
     assert srt(rows) == [(1, "a", "1.50"), (2, None, None), (3, "c, d", "2.25"), (4, None, None)]
 
 
+def test_spark_reads_gateway_orc_ctas(gw, spark, events):
+    """An ORC CTAS (orc-rust's writer, Athena's default ZLIB codec) reads the same in Spark,
+    and a row Spark appends reads back through the gateway."""
+    with pg_connect(gw) as c:
+        c.execute(f"CREATE TABLE {DB}.go WITH (format='ORC', partitioned_by=ARRAY['dt']) AS "
+                  f"SELECT id, name, CAST(id AS DOUBLE) / 4 AS x, DATE '2024-05-06' AS d, "
+                  f"TIMESTAMP '2024-05-06 07:08:09.5' AS ts, id % 2 = 0 AS even, dt FROM {events}")
+    with connect(gw) as hms:
+        assert hms.get_table(DB, "go").sd.serdeInfo.serializationLib == "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
+    rows = spark.sql(f"SELECT id, name, x, CAST(d AS STRING), CAST(ts AS STRING), even, dt "
+                     f"FROM {DB}.go").collect()
+    assert srt(rows) == srt((i, n, i / 4, "2024-05-06", "2024-05-06 07:08:09.5", i % 2 == 0, dt)
+                            for i, n, dt in EVENTS)
+    spark.sql(f"INSERT INTO {DB}.go PARTITION (dt = '2024-01-09') "
+              f"VALUES (9, NULL, NULL, NULL, CAST('2024-05-06 10:00:00' AS TIMESTAMP), true)")
+    with pg_connect(gw) as c:
+        assert q(c, f"SELECT id, name, x, d, CAST(ts AS VARCHAR), even FROM {DB}.go WHERE dt = '2024-01-09'") == [
+            (9, None, None, None, "2024-05-06T10:00:00", True)]
+
+
 def test_gateway_sees_partition_added_by_spark(gw, spark, events):
     t = f"{DB}.g"
     if t.split(".")[1] not in [r.tableName for r in spark.sql(f"SHOW TABLES IN {DB}").collect()]:

@@ -3,6 +3,7 @@
 
 mod cursor;
 mod ddl;
+mod orc_write;
 pub(crate) mod parse;
 mod show;
 mod sink;

@@ -4,24 +4,29 @@
 //! Compression comes from the table's `write.compression` property (set by CTAS's
 //! `write_compression`), so later INSERTs compress like the first write.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
 use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::datasource::file_format::format_as_file_type;
 use datafusion::error::DataFusionError;
 use datafusion::functions::expr_fn::to_char;
-use datafusion::logical_expr::{Signature, Volatility};
+use datafusion::logical_expr::{LogicalPlanBuilder, Signature, Volatility};
 use datafusion::prelude::{lit, DataFrame, Expr};
 use metastore::model::Table;
+use orc_rust::compression::CompressionType;
 
 use crate::error::{Error, Result};
 use crate::format::{TableFormat, TextOptions};
 use crate::hive_types::to_arrow;
 use crate::pg_functions::TextUdf;
 use crate::text_scan;
+
+use super::orc_write::{self, OrcWriteFormat};
 
 /// The table property holding the compression CTAS was asked for.
 pub(super) const COMPRESSION_PROPERTY: &str = "write.compression";
@@ -34,6 +39,8 @@ pub(super) enum Writer {
     Parquet(Box<TableParquetOptions>),
     Text(Box<CsvOptions>),
     Json(JsonOptions),
+    /// ORC with this codec (none: uncompressed).
+    Orc(Option<CompressionType>),
 }
 
 impl Writer {
@@ -62,9 +69,8 @@ impl Writer {
                 ..JsonOptions::default()
             }),
             TableFormat::Orc => {
-                return Err(Error::Unsupported(
-                    "writing ORC tables; use PARQUET, TEXTFILE or JSON".into(),
-                ))
+                check_orc_table(table)?;
+                Writer::Orc(orc_codec(compression)?)
             }
         })
     }
@@ -97,11 +103,19 @@ impl Writer {
         url: &str,
         keys: Vec<String>,
     ) -> Result<Vec<RecordBatch>> {
-        let options = DataFrameWriteOptions::new().with_partition_by(keys);
+        let options = DataFrameWriteOptions::new().with_partition_by(keys.clone());
         Ok(match self {
             Writer::Parquet(p) => df.write_parquet(url, options, Some(*p)).await?,
             Writer::Text(c) => df.write_csv(url, options, Some(*c)).await?,
             Writer::Json(j) => df.write_json(url, options, Some(j)).await?,
+            Writer::Orc(c) => {
+                let (state, plan) = df.into_parts();
+                let format = format_as_file_type(Arc::new(OrcWriteFormat::new(c)));
+                let plan =
+                    LogicalPlanBuilder::copy_to(plan, url.into(), format, HashMap::new(), keys)?
+                        .build()?;
+                DataFrame::new(state, plan).collect().await?
+            }
         })
     }
 }
@@ -193,6 +207,33 @@ fn parquet_codec(name: &str) -> Result<String> {
             )))
         }
     })
+}
+
+/// Athena's ORC codecs; its default is ZLIB.
+fn orc_codec(name: Option<&str>) -> Result<Option<CompressionType>> {
+    orc_write::codec(name.unwrap_or("zlib")).ok_or_else(|| {
+        Error::InvalidInput(format!(
+            "write_compression {} for ORC; use ZLIB, SNAPPY, LZ4, ZSTD or NONE",
+            name.unwrap_or_default()
+        ))
+    })
+}
+
+/// ORC tables whose columns orc-rust can write (no decimals, no nested types).
+fn check_orc_table(table: &Table) -> Result<()> {
+    let fields = table
+        .sd
+        .columns
+        .iter()
+        .map(|c| Ok(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
+        .collect::<Result<Vec<_>>>()?;
+    match orc_write::unwritable(&Arc::new(Schema::new(fields))) {
+        Some((name, t)) => Err(Error::Unsupported(format!(
+            "writing column {name} ({t}) to an ORC table: decimal and nested values are \
+             not written as ORC here; use PARQUET"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Whole-file compression of text and JSON; the files get the codec's extension (`.gz`),

@@ -44,9 +44,10 @@ fn ctas_options(options: Vec<(String, OptionValue)>) -> Result<CtasOptions> {
                     "parquet" => "parquet",
                     "textfile" => "textfile",
                     "json" => "jsonfile",
+                    "orc" => "orc",
                     _ => {
                         return Err(Error::Unsupported(format!(
-                            "CTAS with format {f}; use PARQUET, TEXTFILE or JSON"
+                            "CTAS with format {f}; use PARQUET, ORC, TEXTFILE or JSON"
                         )))
                     }
                 }
@@ -56,9 +57,10 @@ fn ctas_options(options: Vec<(String, OptionValue)>) -> Result<CtasOptions> {
                 out.partitioned_by = cols.into_iter().map(|c| c.to_lowercase()).collect()
             }
             ("external_location", OptionValue::Single(l)) => out.location = Some(l),
-            ("write_compression" | "parquet_compression", OptionValue::Single(c)) => {
-                out.compression = Some(c.to_uppercase())
-            }
+            (
+                "write_compression" | "parquet_compression" | "orc_compression",
+                OptionValue::Single(c),
+            ) => out.compression = Some(c.to_uppercase()),
             (other, _) => {
                 return Err(Error::InvalidInput(format!(
                     "unknown or malformed CTAS option {other}"

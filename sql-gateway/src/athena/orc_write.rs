@@ -1,0 +1,275 @@
+//! Writing ORC files for CTAS and INSERT. datafusion-orc only reads, so this is a DataFusion
+//! file format whose writer is orc-rust's: DataFusion still splits the rows into `k=v`
+//! partition folders and names the files; each file's batches are encoded on a blocking
+//! thread and the finished file is stored in one put. orc-rust 0.9 writes integers, floats,
+//! strings, binary, booleans, dates and timestamps; `unwritable` names what it cannot
+//! (decimals, nested types), so such a table is refused before anything is written.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::catalog::Session;
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::common::{GetExt, Statistics};
+use datafusion::datasource::file_format::file_compression_type::FileCompressionType;
+use datafusion::datasource::file_format::{FileFormat, FileFormatFactory};
+use datafusion::datasource::physical_plan::{FileScanConfig, FileSinkConfig, FileSource};
+use datafusion::datasource::sink::{DataSink, DataSinkExec};
+use datafusion::datasource::table_schema::TableSchema;
+use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::LexRequirement;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, SendableRecordBatchStream,
+};
+use datafusion_datasource::file_sink_config::FileSink;
+use datafusion_datasource::write::demux::DemuxedStreamReceiver;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use orc_rust::compression::CompressionType;
+use orc_rust::ArrowWriterBuilder;
+use tokio::sync::mpsc;
+
+/// Batches of one file on their way to its encoder.
+const ENCODER_QUEUE: usize = 2;
+
+/// The first column (name and type) orc-rust cannot write, if any.
+pub(crate) fn unwritable(schema: &SchemaRef) -> Option<(String, DataType)> {
+    schema
+        .fields()
+        .iter()
+        .find(|f| !writable(f.data_type()))
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+}
+
+fn writable(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Utf8
+            | DataType::LargeUtf8
+            | DataType::Binary
+            | DataType::LargeBinary
+            | DataType::Boolean
+            | DataType::Date32
+            | DataType::Timestamp(_, None)
+    )
+}
+
+/// The codec named by Athena's `write_compression` for ORC (`None`: no compression).
+pub(crate) fn codec(name: &str) -> Option<Option<CompressionType>> {
+    Some(match name {
+        "zlib" | "gzip" => Some(CompressionType::Zlib),
+        "snappy" => Some(CompressionType::Snappy),
+        "lz4" => Some(CompressionType::Lz4),
+        "zstd" => Some(CompressionType::Zstd),
+        "none" | "uncompressed" => None,
+        _ => return None,
+    })
+}
+
+/// The file format given to DataFusion's COPY plan: reading is datafusion-orc's, writing ours.
+#[derive(Debug)]
+pub(crate) struct OrcWriteFormat {
+    read: datafusion_orc::OrcFormat,
+    compression: Option<CompressionType>,
+}
+
+impl OrcWriteFormat {
+    pub(crate) fn new(compression: Option<CompressionType>) -> Self {
+        OrcWriteFormat {
+            read: datafusion_orc::OrcFormat,
+            compression,
+        }
+    }
+}
+
+impl GetExt for OrcWriteFormat {
+    fn get_ext(&self) -> String {
+        "orc".into()
+    }
+}
+
+impl FileFormatFactory for OrcWriteFormat {
+    fn create(
+        &self,
+        _state: &dyn Session,
+        _format_options: &HashMap<String, String>,
+    ) -> DfResult<Arc<dyn FileFormat>> {
+        Ok(Arc::new(OrcWriteFormat::new(self.compression)))
+    }
+
+    fn default(&self) -> Arc<dyn FileFormat> {
+        Arc::new(OrcWriteFormat::new(self.compression))
+    }
+}
+
+#[async_trait]
+impl FileFormat for OrcWriteFormat {
+    fn get_ext(&self) -> String {
+        "orc".into()
+    }
+
+    fn get_ext_with_compression(&self, _c: &FileCompressionType) -> DfResult<String> {
+        Ok("orc".into())
+    }
+
+    fn compression_type(&self) -> Option<FileCompressionType> {
+        None
+    }
+
+    async fn infer_schema(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        objects: &[ObjectMeta],
+    ) -> DfResult<SchemaRef> {
+        self.read.infer_schema(state, store, objects).await
+    }
+
+    async fn infer_stats(
+        &self,
+        state: &dyn Session,
+        store: &Arc<dyn ObjectStore>,
+        table_schema: SchemaRef,
+        object: &ObjectMeta,
+    ) -> DfResult<Statistics> {
+        self.read
+            .infer_stats(state, store, table_schema, object)
+            .await
+    }
+
+    async fn create_physical_plan(
+        &self,
+        state: &dyn Session,
+        conf: FileScanConfig,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        self.read.create_physical_plan(state, conf).await
+    }
+
+    async fn create_writer_physical_plan(
+        &self,
+        input: Arc<dyn ExecutionPlan>,
+        _state: &dyn Session,
+        conf: FileSinkConfig,
+        order_requirements: Option<LexRequirement>,
+    ) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let sink = Arc::new(OrcSink {
+            config: conf,
+            compression: self.compression,
+        });
+        Ok(Arc::new(DataSinkExec::new(input, sink, order_requirements)))
+    }
+
+    fn file_source(&self, table_schema: TableSchema) -> Arc<dyn FileSource> {
+        self.read.file_source(table_schema)
+    }
+}
+
+/// Writes each file DataFusion's partitioning asks for as one ORC file.
+#[derive(Debug)]
+struct OrcSink {
+    config: FileSinkConfig,
+    compression: Option<CompressionType>,
+}
+
+impl DisplayAs for OrcSink {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "OrcSink(file_groups=[])")
+    }
+}
+
+#[async_trait]
+impl DataSink for OrcSink {
+    fn schema(&self) -> &SchemaRef {
+        self.config.output_schema()
+    }
+
+    async fn write_all(
+        &self,
+        data: SendableRecordBatchStream,
+        context: &Arc<TaskContext>,
+    ) -> DfResult<u64> {
+        FileSink::write_all(self, data, context).await
+    }
+}
+
+#[async_trait]
+impl FileSink for OrcSink {
+    fn config(&self) -> &FileSinkConfig {
+        &self.config
+    }
+
+    async fn spawn_writer_tasks_and_join(
+        &self,
+        _context: &Arc<TaskContext>,
+        demux_task: SpawnedTask<DfResult<()>>,
+        mut files: DemuxedStreamReceiver,
+        store: Arc<dyn ObjectStore>,
+    ) -> DfResult<u64> {
+        let mut writers = tokio::task::JoinSet::new();
+        while let Some((path, mut batches)) = files.recv().await {
+            let store = Arc::clone(&store);
+            let compression = self.compression;
+            writers.spawn(async move {
+                let (tx, rx) = mpsc::channel(ENCODER_QUEUE);
+                let encoder = tokio::task::spawn_blocking(move || encode(rx, compression));
+                while let Some(batch) = batches.recv().await {
+                    if tx.send(batch).await.is_err() {
+                        break; // the encoder failed; its error is below
+                    }
+                }
+                drop(tx);
+                let (bytes, rows) = encoder.await.map_err(|e| {
+                    DataFusionError::Execution(format!("ORC encoder stopped: {e}"))
+                })??;
+                if rows > 0 {
+                    store.put(&path, bytes.into()).await?;
+                }
+                Ok::<u64, DataFusionError>(rows)
+            });
+        }
+        let mut rows = 0;
+        while let Some(done) = writers.join_next().await {
+            rows += done.map_err(|e| DataFusionError::Execution(format!("ORC writer: {e}")))??;
+        }
+        demux_task
+            .join_unwind()
+            .await
+            .map_err(|e| DataFusionError::Execution(format!("partitioning rows: {e}")))??;
+        Ok(rows)
+    }
+}
+
+/// One ORC file from the batches arriving on `rx` (all of one schema), and its row count.
+fn encode(
+    mut rx: mpsc::Receiver<RecordBatch>,
+    compression: Option<CompressionType>,
+) -> DfResult<(Vec<u8>, u64)> {
+    let orc = |e: orc_rust::error::OrcError| DataFusionError::External(Box::new(e));
+    let Some(first) = rx.blocking_recv() else {
+        return Ok((Vec::new(), 0));
+    };
+    let mut bytes = Vec::new();
+    let mut rows = first.num_rows() as u64;
+    let mut builder = ArrowWriterBuilder::new(&mut bytes, first.schema());
+    if let Some(c) = compression {
+        builder = builder.with_compression(c);
+    }
+    let mut writer = builder.try_build().map_err(orc)?;
+    writer.write(&first).map_err(orc)?;
+    while let Some(batch) = rx.blocking_recv() {
+        rows += batch.num_rows() as u64;
+        writer.write(&batch).map_err(orc)?;
+    }
+    writer.close().map_err(orc)?;
+    Ok((bytes, rows))
+}
