@@ -187,16 +187,14 @@ mod tests {
     async fn an_ordered_filter_is_left_alone() {
         let p = optimized_filter("SELECT * FROM t WHERE n > 1 AND s = 'x'").await;
         assert!(p.find("t.n > ").unwrap() < p.find("t.s = ").unwrap(), "{p}");
+        let schema = DFSchema::try_from(Schema::new(vec![
+            Field::new("n", DataType::Int64, true),
+            Field::new("s", DataType::Utf8, true),
+        ]))
+        .unwrap();
         let costs: Vec<u8> = [col("n").gt(lit(1)), col("s").eq(lit("x"))]
             .iter()
-            .map(|e| {
-                let schema = DFSchema::try_from(Schema::new(vec![
-                    Field::new("n", DataType::Int64, true),
-                    Field::new("s", DataType::Utf8, true),
-                ]))
-                .unwrap();
-                cost(e, &schema)
-            })
+            .map(|e| cost(e, &schema))
             .collect();
         assert_eq!(costs, [0, 2]);
     }

@@ -502,7 +502,7 @@ impl TableProvider for HiveTable {
             let format = self.format.file_format(state, compression, row_filters);
             let source = match (&self.format, &format) {
                 (TableFormat::Text(t), _) => {
-                    Arc::new(HiveTextSource::new(t.clone(), table_schema)) as Arc<dyn FileSource>
+                    Arc::new(HiveTextSource::new(t.clone(), table_schema)?) as Arc<dyn FileSource>
                 }
                 (_, Some(f)) => f.file_source(table_schema),
                 (_, None) => return internal_err!("no file format for {:?}", self.format),

@@ -2,8 +2,8 @@
 //! file format whose writer is orc-rust's: DataFusion still splits the rows into `k=v`
 //! partition folders and names the files; each file's batches are encoded on a blocking
 //! thread and the finished file is stored in one put. orc-rust 0.9 writes integers, floats,
-//! strings, binary, booleans, dates and timestamps; `unwritable` names what it cannot
-//! (decimals, nested types), so such a table is refused before anything is written.
+//! strings, binary, booleans, dates and timestamps (`writable`); a table with any other column
+//! type (decimals, nested types) is refused before anything is written.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -36,16 +36,8 @@ use tokio::sync::mpsc;
 /// Batches of one file on their way to its encoder.
 const ENCODER_QUEUE: usize = 2;
 
-/// The first column (name and type) orc-rust cannot write, if any.
-pub(crate) fn unwritable(schema: &SchemaRef) -> Option<(String, DataType)> {
-    schema
-        .fields()
-        .iter()
-        .find(|f| !writable(f.data_type()))
-        .map(|f| (f.name().clone(), f.data_type().clone()))
-}
-
-fn writable(t: &DataType) -> bool {
+/// Whether orc-rust writes values of this type.
+pub(crate) fn writable(t: &DataType) -> bool {
     matches!(
         t,
         DataType::Int8

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
 use datafusion::dataframe::DataFrameWriteOptions;
@@ -221,19 +221,17 @@ fn orc_codec(name: Option<&str>) -> Result<Option<CompressionType>> {
 
 /// ORC tables whose columns orc-rust can write (no decimals, no nested types).
 fn check_orc_table(table: &Table) -> Result<()> {
-    let fields = table
-        .sd
-        .columns
-        .iter()
-        .map(|c| Ok(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
-        .collect::<Result<Vec<_>>>()?;
-    match orc_write::unwritable(&Arc::new(Schema::new(fields))) {
-        Some((name, t)) => Err(Error::Unsupported(format!(
-            "writing column {name} ({t}) to an ORC table: decimal and nested values are \
-             not written as ORC here; use PARQUET"
-        ))),
-        None => Ok(()),
+    for c in &table.sd.columns {
+        let t = to_arrow(&c.type_name)?;
+        if !orc_write::writable(&t) {
+            return Err(Error::Unsupported(format!(
+                "writing column {} ({t}) to an ORC table: decimal and nested values are not \
+                 written as ORC here; use PARQUET",
+                c.name
+            )));
+        }
     }
+    Ok(())
 }
 
 /// Whole-file compression of text and JSON; the files get the codec's extension (`.gz`),

@@ -45,6 +45,8 @@ fn null_pattern(null: Option<&str>) -> DfResult<Regex> {
 #[derive(Debug, Clone)]
 pub(crate) struct HiveTextSource {
     text: TextOptions,
+    /// `null_pattern` of `text`, compiled once for every file the scan opens.
+    null: Regex,
     table_schema: TableSchema,
     projection: SplitProjection,
     batch_size: Option<usize>,
@@ -52,14 +54,15 @@ pub(crate) struct HiveTextSource {
 }
 
 impl HiveTextSource {
-    pub(crate) fn new(text: TextOptions, table_schema: TableSchema) -> Self {
-        HiveTextSource {
+    pub(crate) fn new(text: TextOptions, table_schema: TableSchema) -> DfResult<Self> {
+        Ok(HiveTextSource {
+            null: null_pattern(text.null.as_deref())?,
             text,
             projection: SplitProjection::unprojected(&table_schema),
             table_schema,
             batch_size: None,
             metrics: ExecutionPlanMetricsSet::new(),
-        }
+        })
     }
 
     /// An arrow-csv reader for the projected file columns; `header` is false for a byte range
@@ -74,7 +77,7 @@ impl HiveTextSource {
             .with_quote(l.quote.unwrap_or(0))
             .with_header(header)
             .with_batch_size(batch_size)
-            .with_null_regex(null_pattern(l.null.as_deref())?)
+            .with_null_regex(self.null.clone())
             .with_projection(self.projection.file_indices.clone());
         if let Some(escape) = l.escape {
             builder = builder.with_escape(escape);
