@@ -15,6 +15,7 @@ mod pg_functions;
 mod rewrite;
 mod server;
 mod session;
+mod shared_result;
 mod spark_tables;
 mod storage;
 mod table;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
@@ -109,8 +111,13 @@ fn base_context(
         .with_memory_limit(config.memory_limit, 1.0)
         .with_object_store_registry(Arc::new(StoreRegistry::new()))
         .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(session, runtime);
-    ctx.add_optimizer_rule(Arc::new(FilterOrder));
+    let builder = SessionStateBuilder::new()
+        .with_config(session)
+        .with_runtime_env(runtime)
+        .with_default_features()
+        .with_optimizer_rule(Arc::new(FilterOrder));
+    let state = shared_result::install(builder).build();
+    let ctx = SessionContext::new_with_state(state);
     ctx.register_catalog(
         CATALOG_NAME,
         Arc::new(HiveCatalogProvider::new(

@@ -160,6 +160,18 @@ def test_explain_shows_the_table_scan(conn, db):
     assert "TableScan" in text and "sales" in text, text
 
 
+def test_a_cte_named_twice_is_computed_once(conn, db):
+    sql = (f"WITH totals AS (SELECT customer, sum(qty) AS total FROM {db}.orders GROUP BY customer) "
+           "SELECT customer FROM totals WHERE total = (SELECT max(total) FROM totals)")
+    text = "\n".join(str(v) for r in q(conn, "EXPLAIN " + sql) for v in r)
+    assert text.count("SharedResultExec: id=0") == 2, text
+    # One scan is executed: the other copy replays its rows.
+    text = "\n".join(str(v) for r in q(conn, "EXPLAIN ANALYZE " + sql) for v in r)
+    scans = [line for line in text.splitlines() if "DataSourceExec" in line]
+    assert len(scans) == 2 and sum("output_rows=6," in line for line in scans) == 1, text
+    assert q(conn, sql) == [("alice",)]
+
+
 # ---------------------------------------------------------------------------------------------
 # CTAS / INSERT files
 
