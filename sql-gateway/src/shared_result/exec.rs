@@ -24,7 +24,8 @@ use tokio::sync::OnceCell;
 
 /// What the first copy to run found.
 enum Outcome {
-    /// The input's batches, held against the memory pool for as long as the plan lives.
+    /// The input's batches, and their reservation in the memory pool (never read: it frees
+    /// the memory when the plan is dropped).
     Kept(Arc<Vec<RecordBatch>>, #[allow(dead_code)] MemoryReservation),
     /// Too big for the memory pool: each copy computes its own input, the first from where
     /// it stopped (see [`SharedState::rest`]).
@@ -100,17 +101,14 @@ async fn compute(
             Ok(b) => b,
             Err(e) => return Outcome::Failed(Arc::new(e)),
         };
+        let size = batch.get_array_memory_size();
         batches.push(batch);
-        if reservation.try_grow(batch_size(&batches)).is_err() {
+        if reservation.try_grow(size).is_err() {
             *rest.lock() = Some((input, batches, rows));
             return Outcome::TooBig;
         }
     }
     Outcome::Kept(Arc::new(batches), reservation)
-}
-
-fn batch_size(batches: &[RecordBatch]) -> usize {
-    batches.last().map_or(0, RecordBatch::get_array_memory_size)
 }
 
 /// The rows of a copy whose shared result was too big: the first copy's from where it
@@ -120,18 +118,18 @@ fn own_rows(
     input: Arc<dyn ExecutionPlan>,
     context: Arc<TaskContext>,
 ) -> Result<SendableRecordBatchStream> {
-    let mut rest = state.rest.lock();
-    if rest
-        .as_ref()
-        .is_some_and(|(i, _, _)| Arc::ptr_eq(i, &input))
-    {
-        if let Some((_, done, rows)) = rest.take() {
+    let mine = state
+        .rest
+        .lock()
+        .take_if(|(first, _, _)| Arc::ptr_eq(first, &input));
+    match mine {
+        Some((_, done, rows)) => {
             let schema = rows.schema();
             let all = stream::iter(done.into_iter().map(Ok)).chain(rows);
-            return Ok(Box::pin(RecordBatchStreamAdapter::new(schema, all)));
+            Ok(Box::pin(RecordBatchStreamAdapter::new(schema, all)))
         }
+        None => execute_stream(input, context),
     }
-    execute_stream(input, context)
 }
 
 impl DisplayAs for SharedExec {
