@@ -170,6 +170,14 @@ pub(crate) fn constant_udf(
     )
 }
 
+/// The single element of `items`: the one child or input our plan nodes are rebuilt with.
+pub(crate) fn only_one<T>(items: Vec<T>, node: &str) -> datafusion::common::Result<T> {
+    let [item] = <[T; 1]>::try_from(items).map_err(|_| {
+        datafusion::error::DataFusionError::Internal(format!("{node} has exactly one input"))
+    })?;
+    Ok(item)
+}
+
 /// Checks what can be checked before serving, so that a mistake stops start-up with a
 /// clear message: users or trust, the users' verifiers, the TLS certificate and key.
 pub fn check_config(config: &GatewayConfig) -> Result<()> {

@@ -136,10 +136,8 @@ impl ExecutionPlan for OrcColumns {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children)
-            .map_err(|_| datafusion::error::DataFusionError::Internal("one child".into()))?;
         Ok(Arc::new(OrcColumns::new(
-            input,
+            crate::only_one(children, "OrcColumns")?,
             Arc::clone(&self.schema),
             self.constants.clone(),
         )))

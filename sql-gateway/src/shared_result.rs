@@ -57,13 +57,19 @@ impl AnalyzerRule for ShareRepeated {
     }
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
-        let mut counts: HashMap<LogicalPlan, usize> = HashMap::new();
+        // Per distinct subquery: when it was first seen (its id, so that plans print the same
+        // ids each time) and how often.
+        let mut counts: HashMap<LogicalPlan, (usize, usize)> = HashMap::new();
         let mut recursive = false;
         plan.apply_with_subqueries(|node| {
             match node {
                 LogicalPlan::RecursiveQuery(_) => recursive = true,
                 LogicalPlan::SubqueryAlias(a) if worth_sharing(&a.input) => {
-                    *counts.entry(a.input.as_ref().clone()).or_default() += 1;
+                    let first = counts.len();
+                    counts
+                        .entry(a.input.as_ref().clone())
+                        .or_insert((first, 0))
+                        .1 += 1;
                 }
                 _ => {}
             }
@@ -71,9 +77,8 @@ impl AnalyzerRule for ShareRepeated {
         })?;
         let ids: HashMap<LogicalPlan, usize> = counts
             .into_iter()
-            .filter(|(_, n)| *n > 1)
-            .enumerate()
-            .map(|(id, (input, _))| (input, id))
+            .filter(|(_, (_, n))| *n > 1)
+            .map(|(input, (first, _))| (input, first))
             .collect();
         if recursive || ids.is_empty() {
             return Ok(plan);
@@ -185,10 +190,10 @@ impl UserDefinedLogicalNodeCore for SharedNode {
     }
 
     fn with_exprs_and_inputs(&self, _exprs: Vec<Expr>, inputs: Vec<LogicalPlan>) -> Result<Self> {
-        let [input] = <[_; 1]>::try_from(inputs).map_err(|_| {
-            datafusion::error::DataFusionError::Internal("SharedResult has one input".into())
-        })?;
-        Ok(SharedNode { id: self.id, input })
+        Ok(SharedNode {
+            id: self.id,
+            input: crate::only_one(inputs, "SharedResult")?,
+        })
     }
 }
 

@@ -162,11 +162,9 @@ impl ExecutionPlan for SharedExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let [input] = <[_; 1]>::try_from(children)
-            .map_err(|_| DataFusionError::Internal("SharedResultExec has one child".into()))?;
         Ok(Arc::new(SharedExec::with_state(
             self.id,
-            input,
+            crate::only_one(children, "SharedResultExec")?,
             Arc::clone(&self.state),
         )))
     }
