@@ -11,6 +11,7 @@ mod format;
 mod hive_filter;
 mod hive_types;
 mod orc_columns;
+mod orc_encode;
 mod pg_functions;
 mod rewrite;
 mod server;

@@ -160,23 +160,34 @@ def test_spark_textfile_table_both_ways(gw, spark, events):
 
 
 def test_spark_reads_gateway_orc_ctas(gw, spark, events):
-    """An ORC CTAS (orc-rust's writer, Athena's default ZLIB codec) reads the same in Spark,
-    and a row Spark appends reads back through the gateway."""
+    """An ORC CTAS (our writer, Athena's default ZLIB codec) with scalar, decimal and nested
+    columns reads the same in Spark, and a row Spark appends reads back through the gateway."""
     with pg_connect(gw) as c:
         c.execute(f"CREATE TABLE {DB}.go WITH (format='ORC', partitioned_by=ARRAY['dt']) AS "
                   f"SELECT id, name, CAST(id AS DOUBLE) / 4 AS x, DATE '2024-05-06' AS d, "
-                  f"TIMESTAMP '2024-05-06 07:08:09.5' AS ts, id % 2 = 0 AS even, dt FROM {events}")
+                  f"TIMESTAMP '2024-05-06 07:08:09.5' AS ts, id % 2 = 0 AS even, "
+                  f"CAST(id + 0.125 AS DECIMAL(12, 3)) AS amt, make_array(id, id + 1) AS ids, "
+                  f"named_struct('n', name, 'neg', CAST(-id AS DECIMAL(30, 4))) AS info, "
+                  f"map(['k'], [name]) AS tags, dt FROM {events}")
     with connect(gw) as hms:
-        assert hms.get_table(DB, "go").sd.serdeInfo.serializationLib == "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
-    rows = spark.sql(f"SELECT id, name, x, CAST(d AS STRING), CAST(ts AS STRING), even, dt "
+        t = hms.get_table(DB, "go")
+        assert t.sd.serdeInfo.serializationLib == "org.apache.hadoop.hive.ql.io.orc.OrcSerde"
+        assert [(f.name, f.type) for f in t.sd.cols][6:] == [
+            ("amt", "decimal(12,3)"), ("ids", "array<bigint>"),
+            ("info", "struct<n:string,neg:decimal(30,4)>"), ("tags", "map<string,string>")]
+    rows = spark.sql(f"SELECT id, name, x, CAST(d AS STRING), CAST(ts AS STRING), even, "
+                     f"CAST(amt AS STRING), ids, info.n, CAST(info.neg AS STRING), tags['k'], dt "
                      f"FROM {DB}.go").collect()
-    assert srt(rows) == srt((i, n, i / 4, "2024-05-06", "2024-05-06 07:08:09.5", i % 2 == 0, dt)
-                            for i, n, dt in EVENTS)
+    assert srt(tuple(r) for r in rows) == srt(
+        (i, n, i / 4, "2024-05-06", "2024-05-06 07:08:09.5", i % 2 == 0, f"{i}.125", [i, i + 1],
+         n, f"-{i}.0000", n, dt) for i, n, dt in EVENTS)
     spark.sql(f"INSERT INTO {DB}.go PARTITION (dt = '2024-01-09') "
-              f"VALUES (9, NULL, NULL, NULL, CAST('2024-05-06 10:00:00' AS TIMESTAMP), true)")
+              f"VALUES (9, NULL, NULL, NULL, CAST('2024-05-06 10:00:00' AS TIMESTAMP), true, "
+              f"9.5, array(7), named_struct('n', 'z', 'neg', -1), map('k', 'v'))")
     with pg_connect(gw) as c:
-        assert q(c, f"SELECT id, name, x, d, CAST(ts AS VARCHAR), even FROM {DB}.go WHERE dt = '2024-01-09'") == [
-            (9, None, None, None, "2024-05-06T10:00:00", True)]
+        assert q(c, f"SELECT id, name, x, d, CAST(ts AS VARCHAR), even, CAST(amt AS VARCHAR), "
+                    f"ids[1], info['n'], tags['k'] FROM {DB}.go WHERE dt = '2024-01-09'") == [
+            (9, None, None, None, "2024-05-06T10:00:00", True, "9.500", 7, "z", "v")]
 
 
 def test_gateway_sees_partition_added_by_spark(gw, spark, events):
@@ -230,3 +241,9 @@ def test_gateway_reads_spark_orc_table(gw, spark, events):
     with pg_connect(gw) as c:
         assert srt(q(c, f"SELECT id, name, CAST(amount AS VARCHAR), CAST(day AS VARCHAR) FROM {DB}.so")) == [
             (1, "a", "1.50", "2024-01-02"), (2, None, None, None)]
+        # the gateway appends ORC files (decimals included) that Spark reads
+        c.execute(f"INSERT INTO {DB}.so VALUES (3, 'c', 2.25, DATE '2024-01-03'), (4, NULL, -0.01, NULL)")
+    spark.catalog.refreshTable(f"{DB}.so")
+    rows = spark.sql(f"SELECT id, name, CAST(amount AS STRING), CAST(day AS STRING) FROM {DB}.so").collect()
+    assert srt(rows) == [(1, "a", "1.50", "2024-01-02"), (2, None, None, None),
+                         (3, "c", "2.25", "2024-01-03"), (4, None, "-0.01", None)]

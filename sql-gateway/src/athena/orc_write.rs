@@ -1,9 +1,7 @@
 //! Writing ORC files for CTAS and INSERT. datafusion-orc only reads, so this is a DataFusion
-//! file format whose writer is orc-rust's: DataFusion still splits the rows into `k=v`
-//! partition folders and names the files; each file's batches are encoded on a blocking
-//! thread and the finished file is stored in one put. orc-rust 0.9 writes integers, floats,
-//! strings, binary, booleans, dates and timestamps (`writable`); a table with any other column
-//! type (decimals, nested types) is refused before anything is written.
+//! file format whose writer is ours (`orc_encode`): DataFusion still splits the rows into
+//! `k=v` partition folders and names the files; each file's batches are encoded on a blocking
+//! thread and the finished file is stored in one put.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::Session;
 use datafusion::common::runtime::SpawnedTask;
 use datafusion::common::{GetExt, Statistics};
@@ -29,40 +27,20 @@ use datafusion::physical_plan::{
 use datafusion_datasource::file_sink_config::FileSink;
 use datafusion_datasource::write::demux::DemuxedStreamReceiver;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
-use orc_rust::compression::CompressionType;
-use orc_rust::ArrowWriterBuilder;
 use tokio::sync::mpsc;
+
+use crate::orc_encode::{Codec, OrcEncoder};
 
 /// Batches of one file on their way to its encoder.
 const ENCODER_QUEUE: usize = 2;
 
-/// Whether orc-rust writes values of this type.
-pub(crate) fn writable(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::Float32
-            | DataType::Float64
-            | DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Binary
-            | DataType::LargeBinary
-            | DataType::Boolean
-            | DataType::Date32
-            | DataType::Timestamp(_, None)
-    )
-}
-
 /// The codec named by Athena's `write_compression` for ORC (`None`: no compression).
-pub(crate) fn codec(name: &str) -> Option<Option<CompressionType>> {
+pub(crate) fn codec(name: &str) -> Option<Option<Codec>> {
     Some(match name {
-        "zlib" | "gzip" => Some(CompressionType::Zlib),
-        "snappy" => Some(CompressionType::Snappy),
-        "lz4" => Some(CompressionType::Lz4),
-        "zstd" => Some(CompressionType::Zstd),
+        "zlib" | "gzip" => Some(Codec::Zlib),
+        "snappy" => Some(Codec::Snappy),
+        "lz4" => Some(Codec::Lz4),
+        "zstd" => Some(Codec::Zstd),
         "none" | "uncompressed" => None,
         _ => return None,
     })
@@ -72,11 +50,11 @@ pub(crate) fn codec(name: &str) -> Option<Option<CompressionType>> {
 #[derive(Debug)]
 pub(crate) struct OrcWriteFormat {
     read: datafusion_orc::OrcFormat,
-    compression: Option<CompressionType>,
+    compression: Option<Codec>,
 }
 
 impl OrcWriteFormat {
-    pub(crate) fn new(compression: Option<CompressionType>) -> Self {
+    pub(crate) fn new(compression: Option<Codec>) -> Self {
         OrcWriteFormat {
             read: datafusion_orc::OrcFormat,
             compression,
@@ -170,7 +148,7 @@ impl FileFormat for OrcWriteFormat {
 #[derive(Debug)]
 struct OrcSink {
     config: FileSinkConfig,
-    compression: Option<CompressionType>,
+    compression: Option<Codec>,
 }
 
 impl DisplayAs for OrcSink {
@@ -242,26 +220,16 @@ impl FileSink for OrcSink {
 }
 
 /// One ORC file from the batches arriving on `rx` (all of one schema), and its row count.
-fn encode(
-    mut rx: mpsc::Receiver<RecordBatch>,
-    compression: Option<CompressionType>,
-) -> DfResult<(Vec<u8>, u64)> {
-    let orc = |e: orc_rust::error::OrcError| DataFusionError::External(Box::new(e));
+fn encode(mut rx: mpsc::Receiver<RecordBatch>, codec: Option<Codec>) -> DfResult<(Vec<u8>, u64)> {
     let Some(first) = rx.blocking_recv() else {
         return Ok((Vec::new(), 0));
     };
-    let mut bytes = Vec::new();
     let mut rows = first.num_rows() as u64;
-    let mut builder = ArrowWriterBuilder::new(&mut bytes, first.schema());
-    if let Some(c) = compression {
-        builder = builder.with_compression(c);
-    }
-    let mut writer = builder.try_build().map_err(orc)?;
-    writer.write(&first).map_err(orc)?;
+    let mut encoder = OrcEncoder::new(first.schema(), codec)?;
+    encoder.write(&first)?;
     while let Some(batch) = rx.blocking_recv() {
         rows += batch.num_rows() as u64;
-        writer.write(&batch).map_err(orc)?;
+        encoder.write(&batch)?;
     }
-    writer.close().map_err(orc)?;
-    Ok((bytes, rows))
+    Ok((encoder.finish()?, rows))
 }

@@ -18,7 +18,6 @@ use datafusion::functions::expr_fn::to_char;
 use datafusion::logical_expr::{LogicalPlanBuilder, Signature, Volatility};
 use datafusion::prelude::{lit, DataFrame, Expr};
 use metastore::model::Table;
-use orc_rust::compression::CompressionType;
 
 use crate::error::{Error, Result};
 use crate::format::{TableFormat, TextOptions};
@@ -27,6 +26,7 @@ use crate::pg_functions::TextUdf;
 use crate::text_scan;
 
 use super::orc_write::{self, OrcWriteFormat};
+use crate::orc_encode::Codec;
 
 /// The table property holding the compression CTAS was asked for.
 pub(super) const COMPRESSION_PROPERTY: &str = "write.compression";
@@ -40,7 +40,7 @@ pub(super) enum Writer {
     Text(Box<CsvOptions>),
     Json(JsonOptions),
     /// ORC with this codec (none: uncompressed).
-    Orc(Option<CompressionType>),
+    Orc(Option<Codec>),
 }
 
 impl Writer {
@@ -68,10 +68,7 @@ impl Writer {
                 compression: text_codec(compression)?,
                 ..JsonOptions::default()
             }),
-            TableFormat::Orc => {
-                check_orc_table(table)?;
-                Writer::Orc(orc_codec(compression)?)
-            }
+            TableFormat::Orc => Writer::Orc(orc_codec(compression)?),
         })
     }
 
@@ -210,28 +207,13 @@ fn parquet_codec(name: &str) -> Result<String> {
 }
 
 /// Athena's ORC codecs; its default is ZLIB.
-fn orc_codec(name: Option<&str>) -> Result<Option<CompressionType>> {
+fn orc_codec(name: Option<&str>) -> Result<Option<Codec>> {
     orc_write::codec(name.unwrap_or("zlib")).ok_or_else(|| {
         Error::InvalidInput(format!(
             "write_compression {} for ORC; use ZLIB, SNAPPY, LZ4, ZSTD or NONE",
             name.unwrap_or_default()
         ))
     })
-}
-
-/// ORC tables whose columns orc-rust can write (no decimals, no nested types).
-fn check_orc_table(table: &Table) -> Result<()> {
-    for c in &table.sd.columns {
-        let t = to_arrow(&c.type_name)?;
-        if !orc_write::writable(&t) {
-            return Err(Error::Unsupported(format!(
-                "writing column {} ({t}) to an ORC table: decimal and nested values are not \
-                 written as ORC here; use PARQUET",
-                c.name
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Whole-file compression of text and JSON; the files get the codec's extension (`.gz`),
