@@ -24,6 +24,7 @@ mod text_scan;
 mod time_text;
 mod tls;
 mod users;
+mod wire_text;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement as DfParsed;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
@@ -19,6 +22,7 @@ use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
 use datafusion_postgres::{DfSessionService, Parser};
@@ -34,10 +38,7 @@ use crate::Shared;
 /// statements, the parsed statement and its plan.
 type DfStatement = (
     String,
-    Option<(
-        datafusion::sql::sqlparser::ast::Statement,
-        datafusion::logical_expr::LogicalPlan,
-    )>,
+    Option<(datafusion::sql::sqlparser::ast::Statement, LogicalPlan)>,
 );
 
 /// A connection's query handlers.
@@ -100,6 +101,46 @@ impl Session {
     fn user<C: ClientInfo + ?Sized>(&self, client: &C) -> User {
         let name = client.metadata().get("user").cloned().unwrap_or_default();
         self.shared.users.session_user(&name)
+    }
+
+    /// The plan of `sql` when it is a query that plans, with its output columns ready for
+    /// the wire (`wire_text`). Anything else goes to datafusion-postgres, which also reports
+    /// planning errors and refuses queries in a failed transaction.
+    async fn planned_query<C: ClientInfo + ?Sized>(
+        &self,
+        client: &C,
+        sql: &str,
+    ) -> Option<LogicalPlan> {
+        if client.transaction_status() == TransactionStatus::Error {
+            return None;
+        }
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let stmt = state.sql_to_statement(sql, &dialect).ok()?;
+        let DfParsed::Statement(inner) = &stmt else {
+            return None;
+        };
+        if !matches!(inner.as_ref(), SqlStatement::Query(_)) {
+            return None;
+        }
+        let plan = state.statement_to_plan(stmt).await.ok()?;
+        crate::wire_text::with_text_columns(plan).ok()
+    }
+
+    /// Runs a planned query as datafusion-postgres's simple-query path does.
+    async fn run_query<C: ClientInfo + ?Sized>(
+        &self,
+        client: &C,
+        plan: LogicalPlan,
+    ) -> PgWireResult<Response> {
+        let frame = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+        let resp = df::encode_dataframe(frame, &Format::UnifiedText, Some(options)).await?;
+        Ok(Response::Query(resp))
     }
 
     async fn run_own<C: ClientInfo + ?Sized>(
@@ -228,7 +269,12 @@ impl SimpleQueryHandler for Session {
                 Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
                     Ok(()) => {
                         let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or(sql);
-                        SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await
+                        match self.planned_query(client, &sql).await {
+                            Some(plan) => self.run_query(client, plan).await.map(|r| vec![r]),
+                            None => {
+                                SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await
+                            }
+                        }
                     }
                     Err(e) => Err(e.to_wire()),
                 },
@@ -280,7 +326,14 @@ impl QueryParser for SessionParser {
         let user = self.shared.users.session_user(&name);
         check_df_statement(&user, &self.ctx, sql).map_err(|e| e.to_wire())?;
         let sql = crate::rewrite::rewrite_sql(sql).unwrap_or_else(|| sql.to_string());
-        self.inner.parse_sql(client, &sql, types).await
+        match self.inner.parse_sql(client, &sql, types).await? {
+            Some((sql, Some((stmt, plan)))) => {
+                let plan = crate::wire_text::with_text_columns(plan)
+                    .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
+                Ok(Some((sql, Some((stmt, plan)))))
+            }
+            other => Ok(other),
+        }
     }
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {

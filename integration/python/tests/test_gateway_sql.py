@@ -87,6 +87,25 @@ def test_show_and_describe_result_columns(gateway, db, prepare):
             assert columns_of(c, sql, prepare=prepare) == cols, sql
 
 
+def test_maps_and_lists_of_lists_reach_clients_as_text(conn, db):
+    """PostgreSQL has no map type, and arrow-pg none for a list of lists: such result columns
+    arrive as text in the extended protocol (psycopg, unnamed and prepared) and the simple
+    one (libpq's PQexec, as psql sends), while inside the query a map is still a map."""
+    sql = ("SELECT id, map(['k', 'z'], [id, NULL]) AS m, make_array(make_array(id), make_array(id, 0)) AS ll, "
+           f"make_array(id) AS l FROM {db}.orders WHERE id <= 2 ORDER BY id")
+    expected = [(1, "{k: 1, z: NULL}", "[[1], [1, 0]]", [1]), (2, "{k: 2, z: NULL}", "[[2], [2, 0]]", [2])]
+    for prepare in (False, True):
+        assert q(conn, sql, prepare=prepare) == expected, prepare
+    res = conn.pgconn.exec_(sql.encode())
+    assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
+    assert [[res.get_value(r, c) for c in range(4)] for r in range(res.ntuples)] == [
+        [b"1", b"{k: 1, z: NULL}", b"[[1], [1, 0]]", b"{1}"], [b"2", b"{k: 2, z: NULL}", b"[[2], [2, 0]]", b"{2}"]]
+    assert q(conn, f"SELECT m['k'] FROM (SELECT map(['k'], [id]) AS m FROM {db}.orders) WHERE m['k'] = 3") == [(3,)]
+    # a bad query in the simple protocol still gets its SQLSTATE
+    res = conn.pgconn.exec_(f"SELECT nope FROM {db}.orders".encode())
+    assert res.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"42703"
+
+
 def test_describe_lists_data_then_partition_columns(conn, db):
     rows = q(conn, f"DESCRIBE {db}.orders")
     assert [(r[0].strip(), r[1].strip()) for r in rows] == [
