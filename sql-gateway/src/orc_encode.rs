@@ -67,7 +67,10 @@ pub(crate) struct OrcEncoder {
     codec: Option<Codec>,
     root: Column,
     types: Vec<proto::Type>,
+    /// The file's bytes not yet taken by `take_written`.
     out: Vec<u8>,
+    /// Bytes taken by `take_written` so far.
+    taken: u64,
     stripes: Vec<proto::StripeInformation>,
     stripe_stats: Vec<proto::StripeStatistics>,
     stripe_rows: u64,
@@ -86,6 +89,7 @@ impl OrcEncoder {
             root,
             types,
             out: b"ORC".to_vec(),
+            taken: 0,
             stripes: Vec::new(),
             stripe_stats: Vec::new(),
             stripe_rows: 0,
@@ -129,7 +133,7 @@ impl OrcEncoder {
             writer_timezone: Some("UTC".into()),
             encryption: Vec::new(),
         };
-        let offset = self.out.len() as u64;
+        let offset = self.position();
         self.out.extend_from_slice(&stripe.data);
         let footer_start = self.out.len();
         compress::append(self.codec, &footer.encode_to_vec(), &mut self.out)?;
@@ -147,10 +151,25 @@ impl OrcEncoder {
         Ok(())
     }
 
-    /// The whole file.
+    /// The offset in the file of the next byte written.
+    fn position(&self) -> u64 {
+        self.taken + self.out.len() as u64
+    }
+
+    /// The bytes of the file's finished stripes not taken yet (none before the first stripe),
+    /// so that a file can be stored while it is written.
+    pub(crate) fn take_written(&mut self) -> Vec<u8> {
+        if self.stripes.is_empty() {
+            return Vec::new();
+        }
+        self.taken += self.out.len() as u64;
+        std::mem::take(&mut self.out)
+    }
+
+    /// The rest of the file (all of it when nothing was taken).
     pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
         self.flush_stripe()?;
-        let content_length = self.out.len() as u64;
+        let content_length = self.position();
         let statistics = self.file_statistics();
         let metadata = proto::Metadata {
             stripe_stats: std::mem::take(&mut self.stripe_stats),

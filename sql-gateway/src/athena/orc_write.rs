@@ -1,7 +1,7 @@
 //! Writing ORC files for CTAS and INSERT. datafusion-orc only reads, so this is a DataFusion
 //! file format whose writer is ours (`orc_encode`): DataFusion still splits the rows into
 //! `k=v` partition folders and names the files; each file's batches are encoded on a blocking
-//! thread and the finished file is stored in one put.
+//! thread and its stripes are uploaded as they are finished (`write_file`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -26,7 +26,10 @@ use datafusion::physical_plan::{
 };
 use datafusion_datasource::file_sink_config::FileSink;
 use datafusion_datasource::write::demux::DemuxedStreamReceiver;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use object_store::buffered::BufWriter;
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use crate::orc_encode::{Codec, OrcEncoder};
@@ -186,26 +189,10 @@ impl FileSink for OrcSink {
         store: Arc<dyn ObjectStore>,
     ) -> DfResult<u64> {
         let mut writers = tokio::task::JoinSet::new();
-        while let Some((path, mut batches)) = files.recv().await {
+        while let Some((path, batches)) = files.recv().await {
             let store = Arc::clone(&store);
             let compression = self.compression;
-            writers.spawn(async move {
-                let (tx, rx) = mpsc::channel(ENCODER_QUEUE);
-                let encoder = tokio::task::spawn_blocking(move || encode(rx, compression));
-                while let Some(batch) = batches.recv().await {
-                    if tx.send(batch).await.is_err() {
-                        break; // the encoder failed; its error is below
-                    }
-                }
-                drop(tx);
-                let (bytes, rows) = encoder.await.map_err(|e| {
-                    DataFusionError::Execution(format!("ORC encoder stopped: {e}"))
-                })??;
-                if rows > 0 {
-                    store.put(&path, bytes.into()).await?;
-                }
-                Ok::<u64, DataFusionError>(rows)
-            });
+            writers.spawn(write_file(Arc::clone(&store), path, batches, compression));
         }
         let mut rows = 0;
         while let Some(done) = writers.join_next().await {
@@ -219,17 +206,81 @@ impl FileSink for OrcSink {
     }
 }
 
-/// One ORC file from the batches arriving on `rx` (all of one schema), and its row count.
-fn encode(mut rx: mpsc::Receiver<RecordBatch>, codec: Option<Codec>) -> DfResult<(Vec<u8>, u64)> {
+/// Writes one file of `batches`, its stripes uploading while the next are encoded (on a
+/// blocking thread), and returns its row count. No rows: no file. The upload is a multipart
+/// one that only completes, and so only makes the file appear, when the file is whole.
+async fn write_file(
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    mut batches: mpsc::Receiver<RecordBatch>,
+    codec: Option<Codec>,
+) -> DfResult<u64> {
+    let (to_encoder, rx) = mpsc::channel(ENCODER_QUEUE);
+    let (tx, mut from_encoder) = mpsc::channel::<Vec<u8>>(ENCODER_QUEUE);
+    let encoder = tokio::task::spawn_blocking(move || encode(rx, codec, tx));
+    let feed = async move {
+        while let Some(batch) = batches.recv().await {
+            if to_encoder.send(batch).await.is_err() {
+                break; // the encoder stopped; its error is below
+            }
+        }
+    };
+    let upload = async {
+        let mut file: Option<BufWriter> = None;
+        while let Some(bytes) = from_encoder.recv().await {
+            let out = file.get_or_insert_with(|| BufWriter::new(Arc::clone(&store), path.clone()));
+            if let Err(e) = out.write_all(&bytes).await {
+                return (file, Err(DataFusionError::from(e)));
+            }
+        }
+        (file, Ok(()))
+    };
+    let ((), (file, uploaded)) = tokio::join!(feed, upload);
+    let encoded = encoder
+        .await
+        .map_err(|e| DataFusionError::Execution(format!("ORC encoder stopped: {e}")))?;
+    match (file, encoded.and_then(|rows| uploaded.map(|()| rows))) {
+        (Some(mut file), Ok(rows)) => {
+            file.shutdown().await?;
+            Ok(rows)
+        }
+        (None, Ok(rows)) => Ok(rows),
+        (Some(mut file), Err(e)) => {
+            let _ = file.abort().await; // the error that stopped the file is the one to report
+            Err(e)
+        }
+        (None, Err(e)) => Err(e),
+    }
+}
+
+/// Encodes the batches arriving on `rx` (all of one schema) into one ORC file whose bytes go
+/// to `out` as stripes are finished; returns the row count (no rows: nothing is sent).
+fn encode(
+    mut rx: mpsc::Receiver<RecordBatch>,
+    codec: Option<Codec>,
+    out: mpsc::Sender<Vec<u8>>,
+) -> DfResult<u64> {
+    let send = |bytes: Vec<u8>| {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        out.blocking_send(bytes)
+            .map_err(|_| DataFusionError::Execution("the ORC file's upload stopped".into()))
+    };
     let Some(first) = rx.blocking_recv() else {
-        return Ok((Vec::new(), 0));
+        return Ok(0);
     };
     let mut rows = first.num_rows() as u64;
     let mut encoder = OrcEncoder::new(first.schema(), codec)?;
     encoder.write(&first)?;
     while let Some(batch) = rx.blocking_recv() {
+        send(encoder.take_written())?;
         rows += batch.num_rows() as u64;
         encoder.write(&batch)?;
     }
-    Ok((encoder.finish()?, rows))
+    if rows > 0 {
+        send(encoder.take_written())?;
+        send(encoder.finish()?)?;
+    }
+    Ok(rows)
 }

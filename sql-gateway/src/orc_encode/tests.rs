@@ -32,13 +32,17 @@ fn shown(batch: &RecordBatch) -> String {
         .to_string()
 }
 
+/// The file of `batches`, taken in pieces as the stripes are written.
 fn encode(batches: &[RecordBatch], codec: Option<Codec>, stripe_bytes: usize) -> Vec<u8> {
     let mut encoder = OrcEncoder::new(batches[0].schema(), codec).unwrap();
     encoder.stripe_bytes = stripe_bytes;
+    let mut file = Vec::new();
     for b in batches {
         encoder.write(b).unwrap();
+        file.extend(encoder.take_written());
     }
-    encoder.finish().unwrap()
+    file.extend(encoder.finish().unwrap());
+    file
 }
 
 fn column(name: &str, array: ArrayRef) -> (Field, ArrayRef) {
@@ -281,6 +285,10 @@ fn batches_and_stripes_join_up() {
         .unwrap()
     };
     let batches: Vec<RecordBatch> = (0..4).map(|i| batch(i * rows)).collect();
+    // nothing is handed out before the first stripe is written
+    let mut encoder = OrcEncoder::new(batches[0].schema(), None).unwrap();
+    encoder.write(&batches[0]).unwrap();
+    assert!(encoder.take_written().is_empty());
     let file = encode(&batches, Some(Codec::Zlib), 16 * 1024);
     let whole = concat_batches(&batches[0].schema(), &batches).unwrap();
     assert_eq!(shown(&read_back(file.clone())), shown(&whole));
