@@ -41,7 +41,7 @@ pub(crate) enum OrcError {
     Unsupported(DataType),
     #[error("a batch of columns {found} does not match the file's columns {expected}")]
     Schema { expected: String, found: String },
-    #[error("timestamp {0} ({1:?} since 1970) cannot be stored in ORC: readers misread times in the last second before 1970")]
+    #[error("timestamp {0} ({1:?} since 1970) cannot be stored in ORC (outside its range, or in the last second before 1970, which readers misread)")]
     Timestamp(i64, TimeUnit),
     #[error("compressing ORC data: {0}")]
     Compress(String),

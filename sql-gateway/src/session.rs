@@ -9,7 +9,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::Statement as DfParsed;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
@@ -104,26 +103,23 @@ impl Session {
     }
 
     /// The plan of `sql` when it is a query that plans, with its output columns ready for
-    /// the wire (`wire_text`). Anything else goes to datafusion-postgres, which also reports
-    /// planning errors and refuses queries in a failed transaction.
-    async fn planned_query<C: ClientInfo + ?Sized>(
-        &self,
-        client: &C,
-        sql: &str,
-    ) -> Option<LogicalPlan> {
+    /// the wire (`wire_text`). It is planned by datafusion-postgres's parser, with the same
+    /// rewrites for PostgreSQL clients as every other statement. Anything else goes to
+    /// datafusion-postgres whole, which also reports planning errors and refuses queries in
+    /// a failed transaction.
+    async fn planned_query<C>(&self, client: &C, sql: &str) -> Option<LogicalPlan>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
         if client.transaction_status() == TransactionStatus::Error {
             return None;
         }
-        let state = self.ctx.state();
-        let dialect = state.config().options().sql_parser.dialect;
-        let stmt = state.sql_to_statement(sql, &dialect).ok()?;
-        let DfParsed::Statement(inner) = &stmt else {
-            return None;
-        };
-        if !matches!(inner.as_ref(), SqlStatement::Query(_)) {
+        let stmts = SqlParser::parse_sql(&PostgreSqlDialect {}, sql).ok()?;
+        if !matches!(stmts.as_slice(), [SqlStatement::Query(_)]) {
             return None;
         }
-        let plan = state.statement_to_plan(stmt).await.ok()?;
+        let (_, parsed) = self.parser.inner.parse_sql(client, sql, &[]).await.ok()??;
+        let (_, plan) = parsed?;
         crate::wire_text::with_text_columns(plan).ok()
     }
 

@@ -101,6 +101,9 @@ def test_maps_and_lists_of_lists_reach_clients_as_text(conn, db):
     assert [[res.get_value(r, c) for c in range(4)] for r in range(res.ntuples)] == [
         [b"1", b"{k: 1, z: NULL}", b"[[1], [1, 0]]", b"{1}"], [b"2", b"{k: 2, z: NULL}", b"[[2], [2, 0]]", b"{2}"]]
     assert q(conn, f"SELECT m['k'] FROM (SELECT map(['k'], [id]) AS m FROM {db}.orders) WHERE m['k'] = 3") == [(3,)]
+    # simple-protocol queries still get datafusion-postgres's rewrites for clients
+    res = conn.pgconn.exec_(b"SELECT version()")
+    assert res.fname(0) == columns_of(conn, "SELECT version()").pop().encode() == b"version"
     # a bad query in the simple protocol still gets its SQLSTATE
     res = conn.pgconn.exec_(f"SELECT nope FROM {db}.orders".encode())
     assert res.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"42703"

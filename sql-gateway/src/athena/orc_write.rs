@@ -225,21 +225,26 @@ async fn write_file(
             }
         }
     };
-    let upload = async {
+    let upload = async move {
         let mut file: Option<BufWriter> = None;
         while let Some(bytes) = from_encoder.recv().await {
             let out = file.get_or_insert_with(|| BufWriter::new(Arc::clone(&store), path.clone()));
             if let Err(e) = out.write_all(&bytes).await {
+                // the encoder's next send fails, which stops it and then the feed
+                drop(from_encoder);
                 return (file, Err(DataFusionError::from(e)));
             }
         }
         (file, Ok(()))
     };
     let ((), (file, uploaded)) = tokio::join!(feed, upload);
-    let encoded = encoder
-        .await
-        .map_err(|e| DataFusionError::Execution(format!("ORC encoder stopped: {e}")))?;
-    match (file, encoded.and_then(|rows| uploaded.map(|()| rows))) {
+    let encoded = encoder.await.unwrap_or_else(|e| {
+        Err(DataFusionError::Execution(format!(
+            "ORC encoder stopped: {e}"
+        )))
+    });
+    // a failed upload is what stopped the encoder, so its error comes first
+    match (file, uploaded.and_then(|()| encoded)) {
         (Some(mut file), Ok(rows)) => {
             file.shutdown().await?;
             Ok(rows)

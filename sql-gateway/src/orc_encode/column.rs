@@ -490,7 +490,10 @@ fn orc_timestamp(value: i64, unit: TimeUnit) -> Result<(i64, i64)> {
         }
         seconds += 1;
     }
-    Ok((seconds - ORC_EPOCH_SECONDS, fold_nanos(nanos)))
+    let seconds = seconds
+        .checked_sub(ORC_EPOCH_SECONDS)
+        .ok_or(OrcError::Timestamp(value, unit))?;
+    Ok((seconds, fold_nanos(nanos)))
 }
 
 /// Nanoseconds with two to eight trailing zeros removed and their count less one in the low
@@ -541,5 +544,6 @@ mod tests {
             (-2 - ORC_EPOCH_SECONDS, fold_nanos(1))
         );
         assert!(orc_timestamp(-500, TimeUnit::Millisecond).is_err());
+        assert!(orc_timestamp(i64::MIN, TimeUnit::Second).is_err());
     }
 }
