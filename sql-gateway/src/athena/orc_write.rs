@@ -244,7 +244,7 @@ async fn write_file(
         )))
     });
     // a failed upload is what stopped the encoder, so its error comes first
-    match (file, uploaded.and_then(|()| encoded)) {
+    match (file, uploaded.and(encoded)) {
         (Some(mut file), Ok(rows)) => {
             file.shutdown().await?;
             Ok(rows)
