@@ -452,7 +452,7 @@ pub struct Event {
 }
 
 /// Lock modes (Hive's `LockType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LockMode {
     /// Shared read.
     SharedRead,
@@ -465,7 +465,7 @@ pub enum LockMode {
 }
 
 /// One object a lock request covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LockComponent {
     /// Mode.
     pub mode: LockMode,

@@ -163,3 +163,30 @@ def test_acknowledged_partitions_survive_kill_9(private_server):
         t = c.get_table(DB, TABLE)
         assert [k.name for k in t.partitionKeys] == KEYS
         assert c.get_database(DB).description == "kill -9 test"
+
+
+def test_a_held_lock_survives_kill_9(private_server):
+    """A lock granted before a crash still excludes after the restart (PyIceberg's commit holds
+    one across its metadata write), and its holder can still release it."""
+    from hmsclient.genthrift.hive_metastore.ttypes import (
+        CheckLockRequest, LockComponent, LockLevel, LockRequest, LockState, LockType, UnlockRequest)
+
+    server = private_server
+
+    def request():
+        comp = LockComponent(type=LockType.EXCLUSIVE, level=LockLevel.TABLE, dbname="default",
+                             tablename="locked")
+        return LockRequest(component=[comp], user="test", hostname="localhost")
+
+    with connect(server) as c:
+        held = c.lock(request())
+        assert held.state == LockState.ACQUIRED
+    server.kill()  # SIGKILL
+    server.restart()
+    with connect(server) as c:
+        other = c.lock(request())
+        assert other.state == LockState.WAITING
+        assert c.check_lock(CheckLockRequest(lockid=held.lockid)).state == LockState.ACQUIRED
+        c.unlock(UnlockRequest(lockid=held.lockid))
+        assert c.check_lock(CheckLockRequest(lockid=other.lockid)).state == LockState.ACQUIRED
+        c.unlock(UnlockRequest(lockid=other.lockid))

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{Params, StorageDescriptor, Table};
+use crate::model::{LockComponent, Params, StorageDescriptor, Table};
 
 const VERSION: u8 = 1;
 
@@ -44,6 +44,13 @@ pub(crate) struct StoredPartition {
     pub(crate) location: Option<String>,
     pub(crate) sd: Option<StorageDescriptor>,
     pub(crate) parameters: Params,
+}
+
+/// A lock row: what it covers. Whether it is granted is worked out again after a restart,
+/// from the older locks, as `check_lock` does.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StoredLock {
+    pub(crate) components: Vec<LockComponent>,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 //! | 0x08 | `08` db_id function_name                     | `Function`                           |
 //! | 0x09 | `09` event_id (u64 BE)                       | `Event`                              |
 //! | 0x0A | `0A` table_id pos (u16 BE) value values      | empty: partition-key index entry     |
+//! | 0x0B | `0B` lock_id (u64 BE)                        | `StoredLock`: a lock not released    |
 //! | 0x00 | `00` `"part-index"`                          | index format built (u64 BE, now 1)   |
 //!
 //! `values` is the partition values in key order, each encoded self-delimiting so that a
@@ -46,6 +47,7 @@ const PART_STATS: u8 = 0x07;
 const FUNCTION: u8 = 0x08;
 const EVENT: u8 = 0x09;
 const PART_INDEX: u8 = 0x0A;
+const LOCK: u8 = 0x0B;
 
 fn key(tag: u8, id: Option<u64>, rest: &[u8]) -> Vec<u8> {
     let mut k = Vec::with_capacity(9 + rest.len());
@@ -238,6 +240,18 @@ pub(crate) fn decode_event(k: &[u8]) -> Result<u64> {
     let rest = strip(k, EVENT, 0)?;
     Ok(read_id(rest)?.0)
 }
+/// Lock ids are positive `i64`s (Hive's), stored as `u64`.
+pub(crate) fn lock(id: i64) -> Vec<u8> {
+    key(LOCK, Some(id as u64), &[])
+}
+pub(crate) fn locks() -> Vec<u8> {
+    vec![LOCK]
+}
+pub(crate) fn decode_lock(k: &[u8]) -> Result<i64> {
+    let rest = strip(k, LOCK, 0)?;
+    let id = read_id(rest)?.0;
+    i64::try_from(id).map_err(|_| Error::Corrupt(format!("lock id {id} out of range")))
+}
 pub(crate) fn encode_id(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
@@ -314,6 +328,8 @@ mod tests {
             b"\x07\0\0\0\0\0\0\0\x03x\0\x01c"
         );
         assert_eq!(event(7), b"\x09\0\0\0\0\0\0\0\x07");
+        assert_eq!(lock(513), b"\x0b\0\0\0\0\0\0\x02\x01");
+        assert_eq!(decode_lock(&lock(513)).unwrap(), 513);
         assert_eq!(
             part_index(3, 1, &s(&["2024", "05"])),
             b"\x0a\0\0\0\0\0\0\0\x03\0\x0105\0\x012024\0\x0105\0\x01"

@@ -1,7 +1,8 @@
-//! Hive-style locks, kept in memory: a lock request on several objects is granted whole or
-//! queued, a queued lock is granted on `check_lock` once nothing older conflicts, and a lock
-//! not heard from (lock, check_lock, heartbeat) within the timeout expires. Locks do not
-//! survive a restart, as clients re-acquire them on their next commit attempt.
+//! Hive-style locks: a lock request on several objects is granted whole or queued, a queued
+//! lock is granted on `check_lock` once nothing older conflicts, and a lock not heard from
+//! (lock, check_lock, heartbeat) within the timeout expires. This is the lock table in
+//! memory; the catalog also keeps every lock in RocksDB (`lock_rows`), so that a restart
+//! neither frees a lock a client holds nor grants one it waits for, and `restore`s them.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -23,7 +24,16 @@ struct Entry {
 #[derive(Debug)]
 pub(crate) struct Locks {
     timeout: Duration,
-    inner: Mutex<(i64, BTreeMap<i64, Entry>)>,
+    inner: Mutex<Table>,
+}
+
+#[derive(Debug)]
+struct Table {
+    /// The last id handed out.
+    last: i64,
+    entries: BTreeMap<i64, Entry>,
+    /// Ids expired since `take_expired` last ran.
+    expired: Vec<i64>,
 }
 
 fn modes_conflict(a: LockMode, b: LockMode) -> bool {
@@ -71,16 +81,45 @@ impl Locks {
         let first = i64::try_from(millis).unwrap_or(0).saturating_mul(1 << 10);
         Locks {
             timeout,
-            inner: Mutex::new((first, BTreeMap::new())),
+            inner: Mutex::new(Table {
+                last: first,
+                entries: BTreeMap::new(),
+                expired: Vec::new(),
+            }),
         }
+    }
+
+    /// Puts back locks kept from before a restart, each with a full timeout to be heard from.
+    pub(crate) fn restore(&self, locks: Vec<(i64, Vec<LockComponent>)>) {
+        let mut t = self.inner.lock();
+        for (id, components) in locks {
+            t.last = t.last.max(id);
+            let entry = Entry {
+                components,
+                acquired: false,
+                last_seen: Instant::now(),
+            };
+            t.entries.insert(id, entry);
+        }
+        let ids: Vec<i64> = t.entries.keys().copied().collect();
+        for id in ids {
+            Self::try_acquire(&mut t.entries, id);
+        }
+    }
+
+    /// The ids of locks that expired since the last call.
+    pub(crate) fn take_expired(&self) -> Vec<i64> {
+        let mut t = self.inner.lock();
+        self.expire(&mut t);
+        std::mem::take(&mut t.expired)
     }
 
     pub(crate) fn lock(&self, components: Vec<LockComponent>) -> LockStatus {
         let mut guard = self.inner.lock();
-        let (next, map) = &mut *guard;
-        self.expire(map);
-        *next += 1;
-        let id = *next;
+        self.expire(&mut guard);
+        guard.last += 1;
+        let id = guard.last;
+        let map = &mut guard.entries;
         map.insert(
             id,
             Entry {
@@ -95,8 +134,8 @@ impl Locks {
 
     pub(crate) fn check(&self, id: i64) -> Result<LockStatus> {
         let mut guard = self.inner.lock();
-        let map = &mut guard.1;
-        self.expire(map);
+        self.expire(&mut guard);
+        let map = &mut guard.entries;
         let entry = map.get_mut(&id).ok_or_else(|| no_lock(id))?;
         entry.last_seen = Instant::now();
         Ok(LockStatus {
@@ -107,13 +146,17 @@ impl Locks {
 
     pub(crate) fn unlock(&self, id: i64) -> Result<()> {
         let mut guard = self.inner.lock();
-        guard.1.remove(&id).map(|_| ()).ok_or_else(|| no_lock(id))
+        guard
+            .entries
+            .remove(&id)
+            .map(|_| ())
+            .ok_or_else(|| no_lock(id))
     }
 
     pub(crate) fn heartbeat(&self, id: i64) -> Result<()> {
         let mut guard = self.inner.lock();
-        self.expire(&mut guard.1);
-        let entry = guard.1.get_mut(&id).ok_or_else(|| no_lock(id))?;
+        self.expire(&mut guard);
+        let entry = guard.entries.get_mut(&id).ok_or_else(|| no_lock(id))?;
         entry.last_seen = Instant::now();
         Ok(())
     }
@@ -138,9 +181,16 @@ impl Locks {
         LockState::Acquired
     }
 
-    fn expire(&self, map: &mut BTreeMap<i64, Entry>) {
+    fn expire(&self, t: &mut Table) {
         let timeout = self.timeout;
-        map.retain(|_, e| e.last_seen.elapsed() < timeout);
+        let expired = &mut t.expired;
+        t.entries.retain(|id, e| {
+            let alive = e.last_seen.elapsed() < timeout;
+            if !alive {
+                expired.push(*id);
+            }
+            alive
+        });
     }
 }
 
@@ -197,5 +247,21 @@ mod tests {
         let b = locks.lock(vec![comp(LockMode::Exclusive, Some("t"))]);
         assert_eq!(b.state, LockState::Acquired);
         assert!(locks.check(a.id).is_err());
+        assert_eq!(locks.take_expired(), vec![a.id]);
+        assert!(locks.take_expired().is_empty());
+    }
+
+    #[test]
+    fn restored_locks_keep_their_order_and_ids_move_on() {
+        let locks = Locks::new(Duration::from_secs(60));
+        let far = i64::MAX / 2;
+        locks.restore(vec![
+            (far, vec![comp(LockMode::Exclusive, Some("t"))]),
+            (far + 1, vec![comp(LockMode::Exclusive, Some("t"))]),
+        ]);
+        assert_eq!(locks.check(far).unwrap().state, LockState::Acquired);
+        assert_eq!(locks.check(far + 1).unwrap().state, LockState::Waiting);
+        let next = locks.lock(vec![comp(LockMode::SharedRead, Some("u"))]);
+        assert_eq!((next.id, next.state), (far + 2, LockState::Acquired));
     }
 }

@@ -8,6 +8,7 @@ mod codec;
 mod databases;
 mod files;
 pub(crate) mod keys;
+mod lock_rows;
 mod locks;
 mod part_index;
 mod part_rows;
@@ -123,6 +124,7 @@ impl LocalCatalog {
         };
         catalog.ensure_default_database()?;
         catalog.ensure_partition_index()?;
+        catalog.restore_locks()?;
         Ok(catalog)
     }
 

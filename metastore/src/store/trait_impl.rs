@@ -175,16 +175,16 @@ impl Catalog for LocalCatalog {
         self.all_functions_sync()
     }
     async fn lock(&self, components: Vec<LockComponent>, _owner: &str) -> Result<LockStatus> {
-        Ok(self.locks.lock(components))
+        self.lock_sync(components)
     }
     async fn check_lock(&self, id: i64) -> Result<LockStatus> {
-        self.locks.check(id)
+        self.check_lock_sync(id)
     }
     async fn unlock(&self, id: i64) -> Result<()> {
-        self.locks.unlock(id)
+        self.unlock_sync(id)
     }
     async fn heartbeat(&self, id: i64) -> Result<()> {
-        self.locks.heartbeat(id)
+        self.heartbeat_sync(id)
     }
     async fn current_event_id(&self) -> Result<i64> {
         Ok(self.current_event_id_sync())
