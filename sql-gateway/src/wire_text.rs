@@ -69,7 +69,7 @@ fn as_text(args: &[ArrayRef]) -> Result<ArrayRef> {
 
 #[cfg(test)]
 mod tests {
-    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::array::{AsArray, RecordBatch};
     use datafusion::arrow::datatypes::DataType;
     use datafusion::prelude::SessionContext;
 
@@ -78,6 +78,11 @@ mod tests {
     async fn planned(ctx: &SessionContext, sql: &str) -> LogicalPlan {
         let plan = ctx.state().create_logical_plan(sql).await.unwrap();
         with_text_columns(plan).unwrap()
+    }
+
+    async fn rows(ctx: &SessionContext, plan: LogicalPlan) -> Vec<RecordBatch> {
+        let frame = ctx.execute_logical_plan(plan).await.unwrap();
+        frame.collect().await.unwrap()
     }
 
     #[tokio::test]
@@ -96,13 +101,7 @@ mod tests {
         assert_eq!(types[1], ("m".into(), DataType::Utf8));
         assert_eq!(types[2], ("ll".into(), DataType::Utf8));
         assert!(matches!(types[3].1, DataType::List(_)));
-        let batches = ctx
-            .execute_logical_plan(plan)
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
+        let batches = rows(&ctx, plan).await;
         let text = |c: usize| batches[0].column(c).as_string::<i32>().value(0).to_string();
         assert_eq!(text(1), "{a: 1, b: NULL}");
         assert_eq!(text(2), "[[1, 2], [3]]");
@@ -121,13 +120,7 @@ mod tests {
         let ctx = SessionContext::new();
         let sql = "SELECT CASE WHEN false THEN map(['a'], [1]) END AS m";
         let plan = planned(&ctx, sql).await;
-        let batches = ctx
-            .execute_logical_plan(plan)
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
+        let batches = rows(&ctx, plan).await;
         assert!(batches[0].column(0).is_null(0));
     }
 }
