@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
@@ -134,9 +134,9 @@ impl Session {
             .execute_logical_plan(plan)
             .await
             .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
-        let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-        let resp = df::encode_dataframe(frame, &Format::UnifiedText, Some(options)).await?;
-        Ok(Response::Query(resp))
+        Ok(Response::Query(
+            encode(client, frame, &Format::UnifiedText).await?,
+        ))
     }
 
     async fn run_own<C: ClientInfo + ?Sized>(
@@ -155,8 +155,7 @@ impl Session {
         match athena::run(&env, stmt).await? {
             Output::Rows(batch) => {
                 let frame = self.ctx.read_batch(batch)?;
-                let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-                let resp = df::encode_dataframe(frame, format, Some(options))
+                let resp = encode(client, frame, format)
                     .await
                     .map_err(|e| Error::InvalidInput(e.to_string()))?;
                 Ok(Response::Query(resp))
@@ -164,6 +163,16 @@ impl Session {
             Output::Done(tag) => Ok(Response::Execution(command_tag(&tag))),
         }
     }
+}
+
+/// A result's rows in the wire `format`, with the client's date and number settings.
+async fn encode<C: ClientInfo + ?Sized>(
+    client: &C,
+    frame: DataFrame,
+    format: &Format,
+) -> PgWireResult<QueryResponse> {
+    let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+    df::encode_dataframe(frame, format, Some(options)).await
 }
 
 /// What every result goes through on its way out: rows stop at a cancel, and times read as

@@ -28,7 +28,8 @@ fn has_pg_type(field: &Field) -> bool {
 /// name), or `plan` itself when every column has one.
 pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
     let schema = Arc::clone(plan.schema());
-    if schema.fields().iter().all(|f| has_pg_type(f)) {
+    let as_text_columns: Vec<bool> = schema.fields().iter().map(|f| !has_pg_type(f)).collect();
+    if !as_text_columns.contains(&true) {
         return Ok(plan);
     }
     let as_text = Arc::new(TextUdf::udf(
@@ -36,16 +37,19 @@ pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
         Signature::any(1, Volatility::Immutable),
         as_text,
     ));
-    let exprs = schema.iter().map(|(qualifier, field)| {
-        let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-        if has_pg_type(field) {
-            column
-        } else {
-            as_text
-                .call(vec![column])
-                .alias_qualified(qualifier.cloned(), field.name())
-        }
-    });
+    let exprs = schema
+        .iter()
+        .zip(as_text_columns)
+        .map(|((qualifier, field), text)| {
+            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            if text {
+                as_text
+                    .call(vec![column])
+                    .alias_qualified(qualifier.cloned(), field.name())
+            } else {
+                column
+            }
+        });
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
 }
 

@@ -15,8 +15,10 @@ impl LocalCatalog {
         };
         let status = self.locks.lock(components);
         let mut tx = self.begin();
-        let written = Self::put_value(&mut tx, &keys::lock(status.id), &row)
-            .and_then(|()| self.commit_with_expired(tx));
+        let written = Self::put_value(&mut tx, &keys::lock(status.id), &row).and_then(|()| {
+            delete_rows(&mut tx, self.locks.take_expired());
+            self.commit(tx)
+        });
         if let Err(e) = written {
             // never granted: the client gets the error, not the lock
             let _ = self.locks.unlock(status.id);
@@ -27,13 +29,13 @@ impl LocalCatalog {
 
     pub(crate) fn check_lock_sync(&self, id: i64) -> Result<LockStatus> {
         let status = self.locks.check(id);
-        self.commit_with_expired(self.begin())?;
+        self.forget_expired()?;
         status
     }
 
     pub(crate) fn heartbeat_sync(&self, id: i64) -> Result<()> {
         let beat = self.locks.heartbeat(id);
-        self.commit_with_expired(self.begin())?;
+        self.forget_expired()?;
         beat
     }
 
@@ -41,17 +43,19 @@ impl LocalCatalog {
         self.locks.unlock(id)?;
         let mut tx = self.begin();
         tx.batch.delete(keys::lock(id));
-        self.commit_with_expired(tx)
+        delete_rows(&mut tx, self.locks.take_expired());
+        self.commit(tx)
     }
 
-    /// Commits `tx` with the rows of expired locks deleted; an empty batch is not written.
-    fn commit_with_expired(&self, mut tx: Tx<'_>) -> Result<()> {
-        for id in self.locks.take_expired() {
-            tx.batch.delete(keys::lock(id));
-        }
-        if tx.batch.is_empty() {
+    /// Deletes expired locks' rows; the frequent calls that expire nothing (a client polling
+    /// `check_lock`) take no write lock.
+    fn forget_expired(&self) -> Result<()> {
+        let expired = self.locks.take_expired();
+        if expired.is_empty() {
             return Ok(());
         }
+        let mut tx = self.begin();
+        delete_rows(&mut tx, expired);
         self.commit(tx)
     }
 
@@ -65,6 +69,13 @@ impl LocalCatalog {
         })?;
         self.locks.restore(rows);
         Ok(())
+    }
+}
+
+/// Adds the deletion of these locks' rows to `tx`.
+fn delete_rows(tx: &mut Tx<'_>, ids: Vec<i64>) {
+    for id in ids {
+        tx.batch.delete(keys::lock(id));
     }
 }
 
