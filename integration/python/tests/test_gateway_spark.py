@@ -226,9 +226,20 @@ def test_gateway_reads_spark_csv_and_json_datasource_tables(gw, spark, events):
         assert [r[0] for r in cols] == ["id", "name", "ok"]
         # the gateway appends JSON lines that Spark reads (after refreshing its file listing)
         c.execute(f"INSERT INTO {DB}.sj VALUES (3, 'c', false)")
+        # ... and quoted CSV, into an old partition and a new one. Spark reads an empty
+        # string in its CSV tables as NULL (`""` equals its default nullValue), and so do we.
+        c.execute(f"INSERT INTO {DB}.sc VALUES (4, 'q\"u|o\\te', 3.25, 'y'), (5, '', NULL, 'z'), "
+                  f"(6, NULL, 0.10, 'z')")
+        assert srt(q(c, f"SELECT id, name, CAST(amount AS VARCHAR), dt FROM {DB}.sc WHERE id > 3")) == [
+            (4, 'q"u|o\\te', "3.25", "y"), (5, None, None, "z"), (6, None, "0.10", "z")]
     spark.catalog.refreshTable(f"{DB}.sj")
     assert srt(spark.sql(f"SELECT id, name, ok FROM {DB}.sj").collect()) == [
         (1, "a", True), (2, None, None), (3, "c", False)]
+    spark.catalog.refreshTable(f"{DB}.sc")
+    rows = spark.sql(f"SELECT id, name, CAST(amount AS string), dt FROM {DB}.sc").collect()
+    assert srt(rows) == [
+        (1, "a|b", "1.50", "x"), (2, None, None, "y"), (3, "c", "2.00", "y"),
+        (4, 'q"u|o\\te', "3.25", "y"), (5, None, None, "z"), (6, None, "0.10", "z")]
     # Spark's own definition is untouched by the gateway
     with connect(gw) as hms:
         assert [(f.name, f.type) for f in hms.get_table(DB, "sj").sd.cols] == [("col", "array<string>")]

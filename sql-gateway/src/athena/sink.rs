@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::config::{CsvOptions, JsonOptions, TableParquetOptions};
 use datafusion::common::parsers::{CompressionTypeVariant, CsvQuoteStyle};
@@ -37,7 +37,9 @@ const TEXT_TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
 /// A ready writer for one table's format and compression.
 pub(super) enum Writer {
     Parquet(Box<TableParquetOptions>),
-    Text(Box<CsvOptions>),
+    /// Delimited text; quoted CSV (OpenCSVSerde, Spark's CSV tables) has its quote and
+    /// escape characters.
+    Text(Box<CsvOptions>, Option<Quoting>),
     Json(JsonOptions),
     /// ORC with this codec (none: uncompressed).
     Orc(Option<Codec>),
@@ -62,7 +64,11 @@ impl Writer {
             }
             TableFormat::Text(t) => {
                 check_text_table(table, &t)?;
-                Writer::Text(Box::new(csv_options(&t, text_codec(compression)?)))
+                let quoting = t.quote.map(|quote| Quoting {
+                    quote,
+                    escape: t.escape.unwrap_or(quote),
+                });
+                Writer::Text(Box::new(csv_options(&t, text_codec(compression)?)), quoting)
             }
             TableFormat::Json => Writer::Json(JsonOptions {
                 compression: text_codec(compression)?,
@@ -74,12 +80,22 @@ impl Writer {
 
     /// A data column's `value` (already of the column's `arrow_type`) as this format writes
     /// it. Text: a string is checked to hold no field delimiter and no line break, since
-    /// written as is (unquoted) either would split the row when read back. JSON: a timestamp
+    /// written as is (unquoted) either would split the row when read back; in quoted CSV it is
+    /// quoted instead (`quote_field`). JSON: a timestamp
     /// becomes Hive's `yyyy-MM-dd HH:mm:ss[.f]` text, which Hive's JsonSerDe parses (it
     /// refuses the `T` form arrow-json writes); our JSON reader parses both.
     pub(super) fn prepare(&self, value: Expr, arrow_type: &DataType) -> Expr {
         match (self, arrow_type) {
-            (Writer::Text(c), DataType::Utf8) => {
+            (Writer::Text(_, Some(q)), DataType::Utf8) => {
+                let quote = TextUdf::udf(
+                    "lakehive_csv_quote",
+                    Signature::exact(vec![DataType::Utf8; 3], Volatility::Immutable),
+                    quote_field,
+                );
+                let char_lit = |b: u8| lit((b as char).to_string());
+                quote.call(vec![value, char_lit(q.quote), char_lit(q.escape)])
+            }
+            (Writer::Text(c, None), DataType::Utf8) => {
                 let check = TextUdf::udf(
                     "lakehive_text_field",
                     Signature::exact(vec![DataType::Utf8, DataType::Utf8], Volatility::Immutable),
@@ -103,7 +119,7 @@ impl Writer {
         let options = DataFrameWriteOptions::new().with_partition_by(keys.clone());
         Ok(match self {
             Writer::Parquet(p) => df.write_parquet(url, options, Some(*p)).await?,
-            Writer::Text(c) => df.write_csv(url, options, Some(*c)).await?,
+            Writer::Text(c, _) => df.write_csv(url, options, Some(*c)).await?,
             Writer::Json(j) => df.write_json(url, options, Some(j)).await?,
             Writer::Orc(c) => {
                 let (state, plan) = df.into_parts();
@@ -117,18 +133,25 @@ impl Writer {
     }
 }
 
+/// The quote and escape characters of quoted CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Quoting {
+    quote: u8,
+    escape: u8,
+}
+
 /// What a text table must be for our writer to produce files that Hive, Spark and our
-/// reader read back unchanged: LazySimpleSerDe (OpenCSVSerde needs escaping the writer does
-/// not do), at most one header line, an ASCII delimiter that no written number, date or
-/// timestamp contains, and no binary or nested columns (Hive writes those in its own forms).
+/// reader read back unchanged: at most one header line, an ASCII delimiter that no written
+/// number, date or timestamp contains, and no binary or nested columns (Hive writes those in
+/// its own forms).
 fn check_text_table(table: &Table, t: &TextOptions) -> Result<()> {
     let refuse = |why: String| {
         Err(Error::Unsupported(format!(
             "writing this text table: {why}"
         )))
     };
-    if t.quote.is_some() {
-        return refuse("OpenCSVSerde tables are read, not written".into());
+    if t.quote.is_some_and(|q| !q.is_ascii() || q == t.delimiter) {
+        return refuse(format!("the quote character {:?}", t.quote.map(char::from)));
     }
     let headers = table.parameters.get("skip.header.line.count");
     if headers.is_some_and(|n| n.trim().parse::<u32>().map_or(true, |n| n > 1)) {
@@ -149,14 +172,22 @@ fn check_text_table(table: &Table, t: &TextOptions) -> Result<()> {
     Ok(())
 }
 
-/// Text as LazySimpleSerDe reads it: the table's delimiter, header line and NULL marker, no
-/// quoting (quotes are data to it).
+/// Text as its SerDe reads it: the table's delimiter, header line and NULL marker. The CSV
+/// writer quotes nothing: quotes are data to LazySimpleSerDe, and quoted CSV's strings come
+/// quoted already (`quote_field`), while its other values never need quotes. A NULL there is
+/// the unquoted NULL marker, empty unless Spark's `nullValue` says otherwise; OpenCSVSerde
+/// reads it as an empty string, having no NULL.
 fn csv_options(t: &TextOptions, compression: CompressionTypeVariant) -> CsvOptions {
+    let null = match (&t.null, t.quote) {
+        (Some(null), _) => null.clone(),
+        (None, Some(_)) => String::new(),
+        (None, None) => "\\N".into(),
+    };
     CsvOptions {
         has_header: Some(t.header),
         delimiter: t.delimiter,
         quote_style: CsvQuoteStyle::Never,
-        null_value: Some(t.null.clone().unwrap_or_else(|| "\\N".into())),
+        null_value: Some(null),
         timestamp_format: Some(TEXT_TIMESTAMP.into()),
         datetime_format: Some(TEXT_TIMESTAMP.into()),
         compression,
@@ -186,6 +217,42 @@ fn check_text_field(args: &[ArrayRef]) -> datafusion::common::Result<ArrayRef> {
             ),
         )))),
     }
+}
+
+/// The strings of `args[0]` in quotes `args[1]`, with every quote and escape character
+/// `args[2]` inside preceded by the escape character: the form OpenCSVSerde, Spark and our
+/// reader take back to the same string, line breaks and delimiters included. NULL stays NULL.
+fn quote_field(args: &[ArrayRef]) -> datafusion::common::Result<ArrayRef> {
+    let values = args[0].as_string::<i32>();
+    if values.is_empty() {
+        return Ok(Arc::clone(&args[0]));
+    }
+    let char_of = |a: &ArrayRef| {
+        a.as_string::<i32>().value(0).chars().next().ok_or_else(|| {
+            DataFusionError::Internal("lakehive_csv_quote without a quote character".into())
+        })
+    };
+    let (quote, escape) = (char_of(&args[1])?, char_of(&args[2])?);
+    let capacity = values.value_data().len() + 2 * values.len();
+    let mut out = StringBuilder::with_capacity(values.len(), capacity);
+    let mut field = String::new();
+    for value in values.iter() {
+        let Some(value) = value else {
+            out.append_null();
+            continue;
+        };
+        field.clear();
+        field.push(quote);
+        for c in value.chars() {
+            if c == quote || c == escape {
+                field.push(escape);
+            }
+            field.push(c);
+        }
+        field.push(quote);
+        out.append_value(&field);
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 /// Athena's `write_compression` names as DataFusion Parquet codecs (levels as Athena's
@@ -235,6 +302,7 @@ fn text_codec(name: Option<&str>) -> Result<CompressionTypeVariant> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::arrow::array::StringArray;
 
     fn text_table(serde: &str, delim: &str, columns: &[(&str, &str)]) -> Table {
         let mut t = Table::default();
@@ -261,7 +329,7 @@ mod tests {
             .insert("serialization.null.format".into(), "NULL".into());
         t.parameters
             .insert(COMPRESSION_PROPERTY.into(), "GZIP".into());
-        let Writer::Text(c) = Writer::for_table(&t).unwrap() else {
+        let Writer::Text(c, None) = Writer::for_table(&t).unwrap() else {
             panic!("not a text writer")
         };
         assert_eq!((c.delimiter, c.quote_style), (b'|', CsvQuoteStyle::Never));
@@ -271,15 +339,54 @@ mod tests {
     }
 
     #[test]
+    fn quoted_csv_quotes_strings_and_writes_null_as_an_empty_field() {
+        let t = text_table(crate::format::OPEN_CSV_SERDE, ",", &[("a", "string")]);
+        let Writer::Text(c, Some(q)) = Writer::for_table(&t).unwrap() else {
+            panic!("not a quoted text writer")
+        };
+        assert_eq!(
+            q,
+            Quoting {
+                quote: b'"',
+                escape: b'\\'
+            }
+        );
+        assert_eq!(
+            (c.quote_style, c.null_value.as_deref()),
+            (CsvQuoteStyle::Never, Some(""))
+        );
+        let values: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("plain"),
+            Some(""),
+            None,
+            Some("a,\"b\"\n\\c"),
+        ]));
+        let lit = |s: &str| Arc::new(StringArray::from(vec![s; 4])) as ArrayRef;
+        let quoted = quote_field(&[values, lit("\""), lit("\\")]).unwrap();
+        let quoted: Vec<Option<&str>> = quoted.as_string::<i32>().iter().collect();
+        assert_eq!(
+            quoted,
+            vec![
+                Some("\"plain\""),
+                Some("\"\""),
+                None,
+                Some("\"a,\\\"b\\\"\n\\\\c\""),
+            ]
+        );
+    }
+
+    #[test]
     fn text_tables_that_would_not_read_back_are_refused() {
         const LAZY: &str = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe";
         let refused = |t: &Table| matches!(Writer::for_table(t), Err(Error::Unsupported(_)));
         assert!(!refused(&text_table(LAZY, ",", &[("a", "string")])));
-        assert!(refused(&text_table(
-            crate::format::OPEN_CSV_SERDE,
-            ",",
-            &[("a", "string")]
-        )));
+        let mut csv = text_table(crate::format::OPEN_CSV_SERDE, ",", &[("a", "string")]);
+        assert!(!refused(&csv));
+        csv.sd
+            .serde
+            .parameters
+            .insert("quoteChar".into(), ",".into());
+        assert!(refused(&csv));
         for delim in ["-", ":", " ", "x", "-23"] {
             assert!(
                 refused(&text_table(LAZY, delim, &[("a", "int")])),
