@@ -18,6 +18,7 @@ mod server;
 mod session;
 mod shared_result;
 mod spark_tables;
+mod sql_text;
 mod storage;
 mod table;
 mod text_scan;

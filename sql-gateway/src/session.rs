@@ -7,20 +7,23 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser as SqlParser;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion_postgres::arrow_pg::datatypes::{arrow_schema_to_pg_fields, df};
 use datafusion_postgres::pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
-use datafusion_postgres::pgwire::api::store::PortalStore;
-use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use datafusion_postgres::pgwire::api::store::{Entry, PortalStore};
+use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
 use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::data::{NoData, ParameterDescription};
+use datafusion_postgres::pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
 use datafusion_postgres::pgwire::messages::response::TransactionStatus;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
@@ -144,6 +147,7 @@ impl Session {
         client: &C,
         stmt: athena::Statement,
         format: &Format,
+        params: &ParamValues,
     ) -> Result<Response> {
         let user = self.user(client);
         let env = athena::Env {
@@ -151,6 +155,7 @@ impl Session {
             ctx: &self.ctx,
             cache: &self.shared.cache,
             user: &user,
+            params,
         };
         match athena::run(&env, stmt).await? {
             Output::Rows(batch) => {
@@ -203,23 +208,36 @@ fn command_tag(text: &str) -> Tag {
     }
 }
 
-/// Splits a simple-query string into statements on top-level semicolons.
+/// The number of parameters (`$1` .. `$n`) a statement of our own takes: the highest `n`.
+fn placeholder_count(sql: &str) -> usize {
+    let Ok(tokens) = crate::sql_text::tokens(&PostgreSqlDialect {}, sql) else {
+        return 0;
+    };
+    tokens
+        .iter()
+        .filter_map(|(t, _)| match t {
+            Token::Placeholder(p) => p.strip_prefix('$')?.parse::<usize>().ok(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Splits a simple-query string into statements on top-level semicolons, each the client's
+/// text.
 fn split_statements(sql: &str) -> Result<Vec<String>> {
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize()?;
     let mut out = Vec::new();
-    let mut current = String::new();
-    for t in tokens {
-        if t == Token::SemiColon {
-            if !current.trim().is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            current.clear();
-        } else {
-            current.push_str(&t.to_string());
+    let mut start = 0;
+    let semicolons = crate::sql_text::tokens(&PostgreSqlDialect {}, sql)?
+        .into_iter()
+        .filter(|(t, _)| *t == Token::SemiColon)
+        .map(|(_, at)| at);
+    for end in semicolons.chain([sql.len()]) {
+        let statement = &sql[start..end];
+        if !statement.trim().is_empty() {
+            out.push(statement.to_string());
         }
-    }
-    if !current.trim().is_empty() {
-        out.push(current);
+        start = (end + 1).min(sql.len());
     }
     Ok(out)
 }
@@ -267,7 +285,12 @@ impl SimpleQueryHandler for Session {
         for sql in statements {
             let result = match athena::parse(&sql) {
                 Ok(Some(stmt)) => self
-                    .run_own(client, stmt, &Format::UnifiedText)
+                    .run_own(
+                        client,
+                        stmt,
+                        &Format::UnifiedText,
+                        &ParamValues::List(vec![]),
+                    )
                     .await
                     .map(|r| vec![r])
                     .map_err(|e| e.to_wire()),
@@ -343,7 +366,7 @@ impl QueryParser for SessionParser {
 
     fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
         if stmt.1.is_none() {
-            return Ok(vec![]);
+            return Ok(vec![Type::TEXT; placeholder_count(&stmt.0)]);
         }
         self.inner.get_parameter_types(stmt)
     }
@@ -376,6 +399,36 @@ impl ExtendedQueryHandler for Session {
         Arc::clone(&self.parser)
     }
 
+    /// pgwire describes a statement that takes parameters and returns no rows (our INSERT
+    /// with `$n`) with a RowDescription of no columns; PostgreSQL sends NoData, and pgjdbc
+    /// then refuses the statement's update count ("a result was returned").
+    async fn on_describe<C>(&self, client: &mut C, message: Describe) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if message.target_type == TARGET_TYPE_BYTE_STATEMENT {
+            let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
+            if let Some(Entry::Value(stmt)) = client.portal_store().get_statement(name) {
+                let described = self.do_describe_statement(client, &stmt).await?;
+                if described.fields.is_empty() {
+                    let oids = described.parameters.iter().map(Type::oid).collect();
+                    client
+                        .send(PgWireBackendMessage::ParameterDescription(
+                            ParameterDescription::new(oids),
+                        ))
+                        .await?;
+                    return Ok(client
+                        .send(PgWireBackendMessage::NoData(NoData::new()))
+                        .await?);
+                }
+            }
+        }
+        self._on_describe(client, message).await
+    }
+
     async fn do_query<C>(
         &self,
         client: &mut C,
@@ -393,8 +446,10 @@ impl ExtendedQueryHandler for Session {
         let mut own_resp = None;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
+                // Typed as the client sent them, text otherwise; INSERT casts to the columns.
+                let params = df::deserialize_parameters(portal, &[])?;
                 own_resp = Some(
-                    self.run_own(client, own, &portal.result_column_format)
+                    self.run_own(client, own, &portal.result_column_format, &params)
                         .await
                         .map_err(|e| e.to_wire())?,
                 );

@@ -111,6 +111,34 @@ public class MetaProbe {
                 }
             }
 
+            // Rows written the way applications write them: a parameterized INSERT, run past
+            // prepareThreshold so the later rows go through a named statement, binary values.
+            String target = schema + ".jdbc_rows";
+            try (Statement st = c.createStatement()) {
+                st.execute("create table " + target + " as select 0 as id, 'x' as name,"
+                    + " cast(1.5 as decimal(10,2)) as amount, date '2024-01-01' as day");
+            }
+            try (PreparedStatement ps = c.prepareStatement("insert into " + target + " values (?, ?, ?, ?)")) {
+                for (int i = 1; i <= 7; i++) {
+                    ps.setInt(1, i);
+                    if (i == 3) {
+                        ps.setNull(2, java.sql.Types.VARCHAR);
+                    } else {
+                        ps.setString(2, "it's " + i);
+                    }
+                    ps.setBigDecimal(3, new java.math.BigDecimal(i + ".25"));
+                    ps.setDate(4, java.sql.Date.valueOf("2024-02-0" + i));
+                    out("INSERTED", ps.executeUpdate());
+                }
+            }
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("select id, name, amount, day from " + target + " order by id")) {
+                while (rs.next()) out(prefixed("IROW", row(rs)));
+            }
+            try (Statement st = c.createStatement()) {
+                st.execute("drop table " + target);
+            }
+
             try (Statement st = c.createStatement()) {
                 st.executeQuery("select * from " + schema + ".no_such_table");
                 out("ERROR", "none");

@@ -555,5 +555,8 @@ def test_jdbc_database_metadata(gw, meta_probe):
     assert all(rows == first for rows in runs.values()), f"server-prepared/binary runs differ:\n{runs}"
     assert facts["CLASS"][0] == ["java.lang.Integer", "java.lang.String", "java.math.BigDecimal", "java.lang.Double",
                                  "java.sql.Date", "java.sql.Timestamp", "java.lang.Boolean"]
+    assert facts["INSERTED"] == [["1"]] * 7
+    assert facts["IROW"] == [["0", "x", "1.50", "2024-01-01"]] + [
+        [str(i), "NULL" if i == 3 else f"it's {i}", f"{i}.25", f"2024-02-0{i}"] for i in range(1, 8)]
     assert facts["ERROR"] == [["42P01"]]
     assert facts["AFTER"] == [["6"]]

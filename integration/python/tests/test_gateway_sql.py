@@ -109,6 +109,27 @@ def test_maps_and_lists_of_lists_reach_clients_as_text(conn, db):
     assert res.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"42703"
 
 
+def test_statements_reach_the_engine_as_the_client_wrote_them(conn, tmp_path):
+    """Quoted quotes and semicolons inside literals survive the gateway's splitting of a
+    simple-protocol string into statements, and its own statements' hand-over of their query
+    part (INSERT, CTAS), in both protocols."""
+    res = conn.pgconn.exec_(b"SELECT 'it''s; fine' AS a; SELECT 'x''y' AS b")
+    assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
+    assert res.get_value(0, 0) == b"x'y"  # PQexec keeps the last result
+    assert q(conn, "SELECT 'it''s; fine'", prepare=True) == [("it's; fine",)]
+    t = unique("sqlt_quotes")
+    conn.execute(f"CREATE DATABASE {t}")
+    conn.execute(f"CREATE TABLE {t}.t WITH (external_location = '{tmp_path / 't'}') "
+                 "AS SELECT 'it''s' AS s, 1 AS n")
+    two_inserts = f"INSERT INTO {t}.t VALUES ('a;''b''', 2); INSERT INTO {t}.t SELECT ';', 3"
+    res = conn.pgconn.exec_(two_inserts.encode())
+    assert res.status == psycopg.pq.ExecStatus.COMMAND_OK, res.error_message
+    conn.execute(f"INSERT INTO {t}.t VALUES ('''', %s)", (4,))
+    assert q(conn, f"SELECT s, n FROM {t}.t ORDER BY n") == [
+        ("it's", 1), ("a;'b'", 2), (";", 3), ("'", 4)]
+    conn.execute(f"DROP DATABASE {t} CASCADE")
+
+
 def test_describe_lists_data_then_partition_columns(conn, db):
     rows = q(conn, f"DESCRIBE {db}.orders")
     assert [(r[0].strip(), r[1].strip()) for r in rows] == [

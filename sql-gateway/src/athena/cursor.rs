@@ -3,12 +3,15 @@
 //! query part of `CREATE TABLE ... AS <query>` is passed on verbatim.
 
 use datafusion::sql::sqlparser::dialect::HiveDialect;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::Token;
 
 use crate::error::{Error, Result};
 
 pub(crate) struct Cursor {
+    sql: String,
     tokens: Vec<Token>,
+    /// Where each token starts in `sql`.
+    offsets: Vec<usize>,
     pos: usize,
 }
 
@@ -18,8 +21,15 @@ fn is_space(t: &Token) -> bool {
 
 impl Cursor {
     pub(crate) fn new(sql: &str) -> Result<Cursor> {
-        let tokens = Tokenizer::new(&HiveDialect {}, sql).tokenize()?;
-        Ok(Cursor { tokens, pos: 0 })
+        let (tokens, offsets) = crate::sql_text::tokens(&HiveDialect {}, sql)?
+            .into_iter()
+            .unzip();
+        Ok(Cursor {
+            sql: sql.to_string(),
+            tokens,
+            offsets,
+            pos: 0,
+        })
     }
 
     fn skip_space(&mut self) {
@@ -181,11 +191,13 @@ impl Cursor {
     /// The remaining text, verbatim.
     pub(crate) fn rest(&mut self) -> String {
         self.skip_space();
-        let text: String = self.tokens[self.pos..]
-            .iter()
-            .map(|t| t.to_string())
-            .collect();
+        let start = self
+            .offsets
+            .get(self.pos)
+            .copied()
+            .unwrap_or(self.sql.len());
         self.pos = self.tokens.len();
+        let text = &self.sql[start..];
         text.trim().trim_end_matches(';').trim().to_string()
     }
 

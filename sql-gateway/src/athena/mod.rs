@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::prelude::SessionContext;
+use datafusion::common::ParamValues;
+use datafusion::prelude::{DataFrame, SessionContext};
 use metastore::model::Table;
 use metastore::Catalog;
 
@@ -41,9 +42,21 @@ pub(crate) struct Env<'a> {
     pub cache: &'a MetaCache,
     /// Who is asking.
     pub user: &'a User,
+    /// The values bound to `$n` placeholders (extended protocol), for the query part of
+    /// INSERT and CTAS.
+    pub params: &'a ParamValues,
 }
 
 impl Env<'_> {
+    /// The query `sql` as a DataFrame, with the bound parameters in place.
+    async fn query(&self, sql: &str) -> Result<DataFrame> {
+        let df = self.ctx.sql(sql).await?;
+        Ok(match self.params {
+            ParamValues::List(v) if v.is_empty() => df,
+            params => df.with_param_values(params.clone())?,
+        })
+    }
+
     /// The session's current schema (catalog database).
     fn default_db(&self) -> String {
         self.ctx

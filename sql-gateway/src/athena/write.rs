@@ -3,9 +3,9 @@
 //! other engines see them at once.
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
-use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::UInt64Type;
-use datafusion::functions::expr_fn::{coalesce, nullif};
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::functions::expr_fn::{btrim, coalesce, nullif, split_part};
 use datafusion::prelude::{cast, lit, DataFrame, Expr};
 use datafusion::scalar::ScalarValue;
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
@@ -108,7 +108,7 @@ pub(super) async fn ctas(
     if if_not_exists && env.catalog.get_table(&db, &name.1).await.is_ok() {
         return Ok(Output::Done("SELECT 0".into()));
     }
-    let df = env.ctx.sql(query).await?;
+    let df = env.query(query).await?;
     let schema = df.schema().as_arrow().clone();
     let mut columns = Vec::new();
     let mut keys = Vec::new();
@@ -198,7 +198,7 @@ pub(super) async fn insert(
 ) -> Result<Output> {
     let table = env.table(name, true).await?;
     let writer = Writer::for_table(&table)?;
-    let mut df = env.ctx.sql(query).await?;
+    let mut df = env.query(query).await?;
     if let Some(columns) = columns {
         df = spread(&table, columns, df)?;
     }
@@ -273,7 +273,10 @@ fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
         .map(|(i, (t, is_key))| {
             let source = Expr::Column(df.schema().qualified_field(i).into());
             let arrow_type = to_arrow(&t.type_name)?;
-            let typed = cast(source, arrow_type.clone());
+            let typed = cast(
+                date_text(source, &fields[i], &arrow_type),
+                arrow_type.clone(),
+            );
             let value = if is_key {
                 let text = nullif(cast(typed, DataType::Utf8), lit(""));
                 coalesce(vec![text, lit(DEFAULT_PARTITION)])
@@ -284,6 +287,21 @@ fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(df.select(exprs)?)
+}
+
+/// Text headed for a date column without what follows the date: PostgreSQL takes
+/// `2024-02-01 +00` (pgjdbc's form of a `setDate` parameter) or `2024-02-01 10:00` as that
+/// date, while a cast would refuse them.
+fn date_text(value: Expr, from: &Field, to: &DataType) -> Expr {
+    let text = matches!(
+        from.data_type(),
+        DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+    );
+    if text && *to == DataType::Date32 {
+        split_part(btrim(vec![value]), lit(" "), lit(1))
+    } else {
+        value
+    }
 }
 
 async fn write_rows(env: &Env<'_>, table: &Table, df: DataFrame, writer: Writer) -> Result<u64> {
