@@ -7,6 +7,10 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, TimeUnit};
 
 use crate::error::{Error, Result};
 
+mod pg_names;
+
+pub(crate) use pg_names::hive_spelling;
+
 /// The Arrow type for a Hive type name.
 pub(crate) fn to_arrow(hive: &str) -> Result<DataType> {
     let mut p = TypeParser {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -446,8 +447,16 @@ impl ExtendedQueryHandler for Session {
         let mut own_resp = None;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
-                // Typed as the client sent them, text otherwise; INSERT casts to the columns.
-                let params = df::deserialize_parameters(portal, &[])?;
+                // Typed as the client sent them, text otherwise (arrow-pg drops a NULL of
+                // no type, shifting the rest); INSERT casts them to the columns.
+                let text = DataType::Utf8;
+                let types: Vec<Option<&DataType>> = (0..portal.parameter_len())
+                    .map(|i| match portal.statement.parameter_types.get(i) {
+                        Some(Some(t)) if *t != Type::UNKNOWN => None,
+                        _ => Some(&text),
+                    })
+                    .collect();
+                let params = df::deserialize_parameters(portal, &types)?;
                 own_resp = Some(
                     self.run_own(client, own, &portal.result_column_format, &params)
                         .await

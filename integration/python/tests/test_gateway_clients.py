@@ -21,6 +21,7 @@ import pytest
 
 from gateway_data import CUSTOMERS_DDL_COLUMNS, EVENTS_DDL_COLUMNS, ORDERS, ORDERS_DDL_COLUMNS
 from gateway_fixtures import pg_connect
+from hms_util import connect
 from metastore_servers import rss_bytes
 
 psycopg = pytest.importorskip("psycopg")
@@ -488,6 +489,42 @@ def test_sqlalchemy_table_autoload(gw):
         with engine.connect() as conn:
             assert conn.execute(stmt).all() == [(3, Decimal("30.00"))]
     finally:
+        engine.dispose()
+
+
+def test_sqlalchemy_creates_and_fills_a_table(gw):
+    """The path of pandas' to_sql and of ORM apps: metadata.create_all sends PostgreSQL DDL
+    (TEXT, DOUBLE PRECISION, TIMESTAMP WITHOUT TIME ZONE, NUMERIC(10, 2)), stored as Hive
+    types; inserting rows is an executemany of a parameterized INSERT with typed and NULL
+    values; the table reflects and reads back."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(gw.sqlalchemy_url())
+    md = sa.MetaData(schema="made_by_sa")
+    t = sa.Table("frame", md, sa.Column("id", sa.BigInteger), sa.Column("name", sa.Text),
+                 sa.Column("amount", sa.Float(53)), sa.Column("day", sa.Date), sa.Column("ts", sa.DateTime),
+                 sa.Column("ok", sa.Boolean), sa.Column("code", sa.String(8)), sa.Column("n", sa.Numeric(10, 2)),
+                 sa.Column("i", sa.Integer))
+    rows = [dict(id=1, name="it's", amount=1.5, day=dt.date(2024, 1, 1), ts=dt.datetime(2024, 1, 1, 10, 30),
+                 ok=True, code="x", n=Decimal("1.25"), i=7),
+            dict(id=2, name=None, amount=None, day=None, ts=None, ok=None, code=None, n=None, i=None)]
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE DATABASE made_by_sa"))
+            md.create_all(conn)
+            conn.execute(t.insert(), rows)
+        with connect(gw) as hms:
+            stored = [(c.name, c.type) for c in hms.get_table("made_by_sa", "frame").sd.cols]
+        assert stored == [("id", "bigint"), ("name", "string"), ("amount", "double"), ("day", "date"),
+                          ("ts", "timestamp"), ("ok", "boolean"), ("code", "varchar(8)"),
+                          ("n", "decimal(10,2)"), ("i", "int")]
+        with engine.connect() as conn:
+            assert [r._asdict() for r in conn.execute(sa.select(t).order_by(t.c.id))] == rows
+            cols = sa.inspect(conn).get_columns("frame", schema="made_by_sa")
+            assert [c["name"] for c in cols] == [c.name for c in t.columns]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS made_by_sa CASCADE"))
         engine.dispose()
 
 

@@ -224,9 +224,21 @@ impl Cursor {
                 && matches!(t, Token::Word(_))
                 && !matches!(self.peek(), Some(Token::Lt | Token::LParen))
             {
-                // A plain word type (`int`) or the end of a `double precision`-like pair.
-                if !matches!(self.peek(), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("precision"))
-                {
+                // A plain word type (`int`), or one word of a longer name (`double precision`,
+                // `character varying(20)`, `timestamp without time zone`).
+                const GOES_ON: [&str; 7] = [
+                    "precision",
+                    "varying",
+                    "with",
+                    "without",
+                    "local",
+                    "time",
+                    "zone",
+                ];
+                let goes_on = matches!(self.peek(), Some(Token::Word(w))
+                    if w.quote_style.is_none()
+                        && GOES_ON.iter().any(|g| w.value.eq_ignore_ascii_case(g)));
+                if !goes_on {
                     break;
                 }
                 out.push(' ');

@@ -377,7 +377,7 @@ fn columns(c: &mut Cursor) -> Result<Vec<ColumnDef>> {
     let mut out = Vec::new();
     loop {
         let name = c.ident()?;
-        let type_name = c.hive_type()?;
+        let type_name = crate::hive_types::hive_spelling(&c.hive_type()?);
         let comment = if c.keyword("comment") {
             Some(c.string()?)
         } else {
