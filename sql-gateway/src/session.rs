@@ -37,6 +37,8 @@ use crate::error::{Error, Result};
 use crate::users::User;
 use crate::Shared;
 
+mod declare;
+
 /// The statement type `datafusion-postgres` keeps in portals: the SQL and, for DataFusion
 /// statements, the parsed statement and its plan.
 type DfStatement = (
@@ -184,15 +186,34 @@ async fn encode<C: ClientInfo + ?Sized>(
 /// What every result goes through on its way out: rows stop at a cancel, and times read as
 /// PostgreSQL writes them.
 fn finish(resp: Response, cancel: &Arc<CancelState>) -> Response {
-    let Response::Query(mut q) = resp else {
-        return resp;
-    };
+    match resp {
+        Response::Query(q) => Response::Query(finish_rows(q, cancel)),
+        other => other,
+    }
+}
+
+/// The parameters bound to a statement we plan ourselves: typed as the client sent them,
+/// text otherwise (arrow-pg drops a NULL of no type, shifting the rest); INSERT casts them to
+/// the columns.
+fn bound_params(portal: &Portal<DfStatement>) -> PgWireResult<ParamValues> {
+    let text = DataType::Utf8;
+    let types: Vec<Option<&DataType>> = (0..portal.parameter_len())
+        .map(|i| match portal.statement.parameter_types.get(i) {
+            Some(Some(t)) if *t != Type::UNKNOWN => None,
+            _ => Some(&text),
+        })
+        .collect();
+    df::deserialize_parameters(portal, &types)
+}
+
+/// [`finish`] for a query's rows.
+fn finish_rows(mut q: QueryResponse, cancel: &Arc<CancelState>) -> QueryResponse {
     let schema = q.row_schema();
     let rows = std::mem::replace(q.data_rows(), Box::pin(futures::stream::empty()));
     let rows = crate::time_text::pg_time_rows(guard(rows, Arc::clone(cancel)), &schema);
     let mut wrapped = QueryResponse::new(schema, rows);
     wrapped.set_command_tag(q.command_tag());
-    Response::Query(wrapped)
+    wrapped
 }
 
 /// `INSERT 0 5` / `SELECT 3` / `CREATE TABLE` as a pgwire tag.
@@ -444,19 +465,15 @@ impl ExtendedQueryHandler for Session {
     {
         let cancel = self.cancel_state(client);
         let stmt = &portal.statement.statement;
+        if let Some((SqlStatement::Declare { stmts }, _)) = &stmt.1 {
+            if let Some(resp) = self.declare(client, stmts, portal, &cancel).await {
+                return resp;
+            }
+        }
         let mut own_resp = None;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
-                // Typed as the client sent them, text otherwise (arrow-pg drops a NULL of
-                // no type, shifting the rest); INSERT casts them to the columns.
-                let text = DataType::Utf8;
-                let types: Vec<Option<&DataType>> = (0..portal.parameter_len())
-                    .map(|i| match portal.statement.parameter_types.get(i) {
-                        Some(Some(t)) if *t != Type::UNKNOWN => None,
-                        _ => Some(&text),
-                    })
-                    .collect();
-                let params = df::deserialize_parameters(portal, &types)?;
+                let params = bound_params(portal)?;
                 own_resp = Some(
                     self.run_own(client, own, &portal.result_column_format, &params)
                         .await

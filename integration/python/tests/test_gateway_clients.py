@@ -492,6 +492,20 @@ def test_sqlalchemy_table_autoload(gw):
         engine.dispose()
 
 
+def test_psycopg_server_side_cursor(gw):
+    """psycopg's named cursors (what pandas' chunked read_sql and Django's iterator use):
+    DECLARE, a Describe of the cursor's portal for its columns, then FETCH FORWARD in
+    batches. Map columns come as text here too."""
+    with pg_connect(gw, autocommit=False) as c:
+        with c.cursor(name="batches") as cur:
+            cur.itersize = 2
+            cur.execute("SELECT id, customer, map(['k'], [id]) AS m FROM sales.orders WHERE id <= %s ORDER BY id",
+                        (5,))
+            assert [d.name for d in cur.description] == ["id", "customer", "m"]
+            assert list(cur) == [(o[0], o[1], f"{{k: {o[0]}}}") for o in ORDERS if o[0] <= 5]
+        c.rollback()
+
+
 def test_sqlalchemy_creates_and_fills_a_table(gw):
     """The path of pandas' to_sql and of ORM apps: metadata.create_all sends PostgreSQL DDL
     (TEXT, DOUBLE PRECISION, TIMESTAMP WITHOUT TIME ZONE, NUMERIC(10, 2)), stored as Hive
