@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::users::User;
 use crate::Shared;
 
+mod copy_out;
 mod declare;
 
 /// The statement type `datafusion-postgres` keeps in portals: the SQL and, for DataFusion
@@ -286,6 +287,68 @@ fn check_df_statement(user: &User, ctx: &SessionContext, sql: &str) -> Result<()
     stmts.iter().try_for_each(|s| user.check_statement(s, &db))
 }
 
+impl Session {
+    /// One statement of a simple query: ours, or DataFusion's (planned here when it is a
+    /// query, else run by datafusion-postgres).
+    async fn run_simple<C>(&self, client: &mut C, sql: String) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        match athena::parse(&sql) {
+            Ok(Some(stmt)) => self
+                .run_own(
+                    client,
+                    stmt,
+                    &Format::UnifiedText,
+                    &ParamValues::List(vec![]),
+                )
+                .await
+                .map(|r| vec![r])
+                .map_err(|e| e.to_wire()),
+            Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
+                Ok(()) => {
+                    let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or(sql);
+                    match self.planned_query(client, &sql).await {
+                        Some(plan) => self.run_query(client, plan).await.map(|r| vec![r]),
+                        None => SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await,
+                    }
+                }
+                Err(e) => Err(e.to_wire()),
+            },
+            Err(e) => Err(e.to_wire()),
+        }
+    }
+
+    /// `COPY (query) TO STDOUT`: the query's rows as COPY lines.
+    async fn copy_out<C>(
+        &self,
+        client: &C,
+        copy: Result<(String, copy_out::CopyFormat)>,
+        cancel: &Arc<CancelState>,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let (query, format) = copy.map_err(|e| e.to_wire())?;
+        check_df_statement(&self.user(client), &self.ctx, &query).map_err(|e| e.to_wire())?;
+        let Some(plan) = self.planned_query(client, &query).await else {
+            let why = match self.ctx.sql(&query).await {
+                Err(e) => Error::DataFusion(e),
+                Ok(_) => Error::InvalidInput("COPY runs a query".into()),
+            };
+            return Err(why.to_wire());
+        };
+        let Response::Query(rows) = self.run_query(client, plan).await? else {
+            return Err(Error::InvalidInput("COPY runs a query".into()).to_wire());
+        };
+        let rows = finish_rows(rows, cancel);
+        Ok(Response::CopyOut(copy_out::response(rows, format)))
+    }
+}
+
 #[async_trait]
 impl SimpleQueryHandler for Session {
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
@@ -305,30 +368,9 @@ impl SimpleQueryHandler for Session {
         let cancel = self.cancel_state(client);
         let mut responses = Vec::with_capacity(statements.len());
         for sql in statements {
-            let result = match athena::parse(&sql) {
-                Ok(Some(stmt)) => self
-                    .run_own(
-                        client,
-                        stmt,
-                        &Format::UnifiedText,
-                        &ParamValues::List(vec![]),
-                    )
-                    .await
-                    .map(|r| vec![r])
-                    .map_err(|e| e.to_wire()),
-                Ok(None) => match check_df_statement(&self.user(client), &self.ctx, &sql) {
-                    Ok(()) => {
-                        let sql = crate::rewrite::rewrite_sql(&sql).unwrap_or(sql);
-                        match self.planned_query(client, &sql).await {
-                            Some(plan) => self.run_query(client, plan).await.map(|r| vec![r]),
-                            None => {
-                                SimpleQueryHandler::do_query(self.df.as_ref(), client, &sql).await
-                            }
-                        }
-                    }
-                    Err(e) => Err(e.to_wire()),
-                },
-                Err(e) => Err(e.to_wire()),
+            let result = match copy_out::parse(&sql) {
+                Some(copy) => self.copy_out(client, copy, &cancel).await.map(|r| vec![r]),
+                None => self.run_simple(client, sql).await,
             };
             match result {
                 Ok(r) => responses.extend(r.into_iter().map(|r| finish(r, &cancel))),

@@ -100,6 +100,29 @@ def test_psql_multi_statement_and_script(gw):
     assert lines(out) == ["3", "OK"]
 
 
+def test_psql_copy_exports_a_query(gw, tmp_path):
+    """psql's \\copy sends COPY (query) TO STDOUT and writes the lines to a client-side file:
+    CSV with a header (NULL empty, awkward values quoted), and the text format (NULL \\N, tabs
+    escaped)."""
+    target = tmp_path / "orders.csv"
+    out = psql(gw, "-c", f"\\copy (select id, customer, amount, day, ts, customer || ',\"x\"' as odd "
+                         f"from sales.orders where id in (2, 6) order by id) to '{target}' csv header")
+    assert out.stdout.strip() == "COPY 2"
+    assert target.read_text().splitlines() == [
+        "id,customer,amount,day,ts,odd",
+        '2,bob,7.25,2024-01-01,2024-01-01 11:30:00,"bob,""x"""',
+        "6,,1.00,2024-01-03,2024-01-03 23:59:59,"]
+    out = psql(gw, "-c", "\\copy (select id, customer, 'a' || chr(9) || 'b' as t from sales.orders "
+                         "where id >= 5 order by id) to stdout")
+    assert out.stdout.splitlines() == ["5\tdave\ta\\tb", "6\t\\N\ta\\tb"]
+    with pg_connect(gw) as c:
+        with c.cursor().copy("COPY sales.orders (id, customer) TO STDOUT WITH (FORMAT csv)") as copy:
+            assert sorted(bytes(b).decode() for b in copy) == sorted(
+                f"{o[0]},{o[1] or ''}\n" for o in ORDERS)
+        with pytest.raises(pgerrors.Error):
+            c.execute("COPY (SELECT 1) TO '/tmp/server-side-file'")
+
+
 def test_psql_dt_lists_tables(gw):
     rows = fields(psql(gw, "-c", "\\dt"))
     assert ["default", "gw_clicks"] in [r[:2] for r in rows], rows
