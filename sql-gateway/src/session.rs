@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -17,7 +16,9 @@ use datafusion::sql::sqlparser::parser::Parser as SqlParser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion_postgres::arrow_pg::datatypes::{arrow_schema_to_pg_fields, df};
 use datafusion_postgres::pgwire::api::portal::{Format, Portal, PortalExecutionState};
-use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::query::{
+    send_describe_response, ExtendedQueryHandler, SimpleQueryHandler,
+};
 use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::{Entry, PortalStore};
@@ -39,6 +40,9 @@ use crate::Shared;
 
 mod copy_out;
 mod declare;
+mod params;
+
+use params::{bound_params, placeholder_count};
 
 /// The statement type `datafusion-postgres` keeps in portals: the SQL and, for DataFusion
 /// statements, the parsed statement and its plan.
@@ -136,14 +140,21 @@ impl Session {
         client: &C,
         plan: LogicalPlan,
     ) -> PgWireResult<Response> {
+        Ok(Response::Query(self.rows_of(client, plan).await?))
+    }
+
+    /// The rows of `plan`, encoded as text.
+    async fn rows_of<C: ClientInfo + ?Sized>(
+        &self,
+        client: &C,
+        plan: LogicalPlan,
+    ) -> PgWireResult<QueryResponse> {
         let frame = self
             .ctx
             .execute_logical_plan(plan)
             .await
             .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
-        Ok(Response::Query(
-            encode(client, frame, &Format::UnifiedText).await?,
-        ))
+        encode(client, frame, &Format::UnifiedText).await
     }
 
     async fn run_own<C: ClientInfo + ?Sized>(
@@ -193,20 +204,6 @@ fn finish(resp: Response, cancel: &Arc<CancelState>) -> Response {
     }
 }
 
-/// The parameters bound to a statement we plan ourselves: typed as the client sent them,
-/// text otherwise (arrow-pg drops a NULL of no type, shifting the rest); INSERT casts them to
-/// the columns.
-fn bound_params(portal: &Portal<DfStatement>) -> PgWireResult<ParamValues> {
-    let text = DataType::Utf8;
-    let types: Vec<Option<&DataType>> = (0..portal.parameter_len())
-        .map(|i| match portal.statement.parameter_types.get(i) {
-            Some(Some(t)) if *t != Type::UNKNOWN => None,
-            _ => Some(&text),
-        })
-        .collect();
-    df::deserialize_parameters(portal, &types)
-}
-
 /// [`finish`] for a query's rows.
 fn finish_rows(mut q: QueryResponse, cancel: &Arc<CancelState>) -> QueryResponse {
     let schema = q.row_schema();
@@ -231,36 +228,27 @@ fn command_tag(text: &str) -> Tag {
     }
 }
 
-/// The number of parameters (`$1` .. `$n`) a statement of our own takes: the highest `n`.
-fn placeholder_count(sql: &str) -> usize {
-    let Ok(tokens) = crate::sql_text::tokens(&PostgreSqlDialect {}, sql) else {
-        return 0;
-    };
-    tokens
-        .iter()
-        .filter_map(|(t, _)| match t {
-            Token::Placeholder(p) => p.strip_prefix('$')?.parse::<usize>().ok(),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 /// Splits a simple-query string into statements on top-level semicolons, each the client's
 /// text.
 fn split_statements(sql: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut start = 0;
-    let semicolons = crate::sql_text::tokens(&PostgreSqlDialect {}, sql)?
-        .into_iter()
-        .filter(|(t, _)| *t == Token::SemiColon)
-        .map(|(_, at)| at);
-    for end in semicolons.chain([sql.len()]) {
-        let statement = &sql[start..end];
-        if !statement.trim().is_empty() {
-            out.push(statement.to_string());
+    // Whether the statement so far has more than whitespace and comments.
+    let mut substance = false;
+    let tokens = crate::sql_text::tokens(&PostgreSqlDialect {}, sql)?;
+    let ends = tokens.iter().map(|(t, at)| (Some(t), *at));
+    for (token, at) in ends.chain([(None, sql.len())]) {
+        match token {
+            Some(Token::SemiColon) | None => {
+                if substance {
+                    out.push(sql[start..at].to_string());
+                }
+                start = (at + 1).min(sql.len());
+                substance = false;
+            }
+            Some(Token::Whitespace(_)) => {}
+            Some(_) => substance = true,
         }
-        start = (end + 1).min(sql.len());
     }
     Ok(out)
 }
@@ -477,17 +465,18 @@ impl ExtendedQueryHandler for Session {
             let name = message.name.as_deref().unwrap_or(DEFAULT_NAME);
             if let Some(Entry::Value(stmt)) = client.portal_store().get_statement(name) {
                 let described = self.do_describe_statement(client, &stmt).await?;
-                if described.fields.is_empty() {
-                    let oids = described.parameters.iter().map(Type::oid).collect();
-                    client
-                        .send(PgWireBackendMessage::ParameterDescription(
-                            ParameterDescription::new(oids),
-                        ))
-                        .await?;
-                    return Ok(client
-                        .send(PgWireBackendMessage::NoData(NoData::new()))
-                        .await?);
+                if !described.fields.is_empty() {
+                    return send_describe_response(client, &described).await;
                 }
+                let oids = described.parameters.iter().map(Type::oid).collect();
+                client
+                    .send(PgWireBackendMessage::ParameterDescription(
+                        ParameterDescription::new(oids),
+                    ))
+                    .await?;
+                return Ok(client
+                    .send(PgWireBackendMessage::NoData(NoData::new()))
+                    .await?);
             }
         }
         self._on_describe(client, message).await
@@ -515,7 +504,7 @@ impl ExtendedQueryHandler for Session {
         let mut own_resp = None;
         if stmt.1.is_none() {
             if let Ok(Some(own)) = athena::parse(&stmt.0) {
-                let params = bound_params(portal)?;
+                let params = bound_params(portal, &[])?;
                 own_resp = Some(
                     self.run_own(client, own, &portal.result_column_format, &params)
                         .await
@@ -585,6 +574,8 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert_eq!(parts[0].trim(), "select ';'");
         assert!(split_statements("  ; ").unwrap().is_empty());
+        let parts = split_statements("select 'it''s'; -- done\n/* more */").unwrap();
+        assert_eq!(parts, ["select 'it''s'"]);
     }
 
     /// A `Sink` that records how far the row stream ran ahead of what was written.

@@ -6,34 +6,58 @@
 use datafusion::sql::sqlparser::dialect::Dialect;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, Tokenizer, TokenizerError};
 
-/// The tokens of `sql`, each with the byte offset in `sql` where it starts.
+/// The tokens of `sql`, each with the byte offset in `sql` where it starts. Tokens come in
+/// order, so one walk over the text finds every offset (sqlparser counts lines from 1 at
+/// each `\n`, and columns from 1 in characters).
 pub(crate) fn tokens(
     dialect: &dyn Dialect,
     sql: &str,
 ) -> Result<Vec<(Token, usize)>, TokenizerError> {
     let spans = Tokenizer::new(dialect, sql).tokenize_with_location()?;
-    let lines: Vec<usize> = std::iter::once(0)
-        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let offset = |at: Location| -> usize {
-        let line = usize::try_from(at.line)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(1);
-        let Some(&start) = lines.get(line) else {
-            return sql.len();
-        };
-        let column = usize::try_from(at.column)
-            .unwrap_or(usize::MAX)
-            .saturating_sub(1);
-        sql[start..]
-            .char_indices()
-            .nth(column)
-            .map_or(sql.len(), |(i, _)| start + i)
+    let mut walk = Walk {
+        chars: sql.char_indices(),
+        at: Location { line: 1, column: 1 },
+        byte: 0,
+        len: sql.len(),
     };
     Ok(spans
         .into_iter()
-        .map(|t| (t.token, offset(t.span.start)))
+        .map(|t| {
+            let offset = walk.to(t.span.start);
+            (t.token, offset)
+        })
         .collect())
+}
+
+/// A position moving forward through the text.
+struct Walk<'a> {
+    chars: std::str::CharIndices<'a>,
+    /// The location of the character at `byte`.
+    at: Location,
+    byte: usize,
+    len: usize,
+}
+
+impl Walk<'_> {
+    /// The byte offset of `target`, at or after the current position.
+    fn to(&mut self, target: Location) -> usize {
+        let before = |a: Location| (a.line, a.column) < (target.line, target.column);
+        while before(self.at) {
+            let Some((_, c)) = self.chars.next() else {
+                return self.len;
+            };
+            self.byte += c.len_utf8();
+            if c == '\n' {
+                self.at = Location {
+                    line: self.at.line + 1,
+                    column: 1,
+                };
+            } else {
+                self.at.column += 1;
+            }
+        }
+        self.byte
+    }
 }
 
 #[cfg(test)]

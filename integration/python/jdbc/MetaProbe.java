@@ -122,11 +122,11 @@ public class MetaProbe {
                 for (int i = 1; i <= 7; i++) {
                     ps.setInt(1, i);
                     if (i == 3) {
-                        ps.setNull(2, java.sql.Types.VARCHAR);
+                        ps.setNull(2, java.sql.Types.CHAR);  // a type arrow-pg has no case for
                     } else {
                         ps.setString(2, "it's " + i);
                     }
-                    ps.setBigDecimal(3, new java.math.BigDecimal(i + ".25"));
+                    ps.setBigDecimal(3, new java.math.BigDecimal((i % 2 == 0 ? "0.0" : "1") + i));
                     ps.setDate(4, java.sql.Date.valueOf("2024-02-0" + i));
                     out("INSERTED", ps.executeUpdate());
                 }

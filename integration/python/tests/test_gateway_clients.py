@@ -543,7 +543,7 @@ def test_sqlalchemy_creates_and_fills_a_table(gw):
                  sa.Column("ok", sa.Boolean), sa.Column("code", sa.String(8)), sa.Column("n", sa.Numeric(10, 2)),
                  sa.Column("i", sa.Integer))
     rows = [dict(id=1, name="it's", amount=1.5, day=dt.date(2024, 1, 1), ts=dt.datetime(2024, 1, 1, 10, 30),
-                 ok=True, code="x", n=Decimal("1.25"), i=7),
+                 ok=True, code="x", n=Decimal("0.05"), i=7),
             dict(id=2, name=None, amount=None, day=None, ts=None, ok=None, code=None, n=None, i=None)]
     try:
         with engine.begin() as conn:
@@ -631,6 +631,7 @@ def test_jdbc_database_metadata(gw, meta_probe):
                                  "java.sql.Date", "java.sql.Timestamp", "java.lang.Boolean"]
     assert facts["INSERTED"] == [["1"]] * 7
     assert facts["IROW"] == [["0", "x", "1.50", "2024-01-01"]] + [
-        [str(i), "NULL" if i == 3 else f"it's {i}", f"{i}.25", f"2024-02-0{i}"] for i in range(1, 8)]
+        [str(i), "NULL" if i == 3 else f"it's {i}", f"0.0{i}" if i % 2 == 0 else f"1{i}.00", f"2024-02-0{i}"]
+        for i in range(1, 8)]
     assert facts["ERROR"] == [["42P01"]]
     assert facts["AFTER"] == [["6"]]

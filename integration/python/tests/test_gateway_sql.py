@@ -117,6 +117,9 @@ def test_statements_reach_the_engine_as_the_client_wrote_them(conn, tmp_path):
     assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
     assert res.get_value(0, 0) == b"x'y"  # PQexec keeps the last result
     assert q(conn, "SELECT 'it''s; fine'", prepare=True) == [("it's; fine",)]
+    res = conn.pgconn.exec_(b"SELECT $$it's$$; -- a trailing comment is no statement")
+    assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
+    assert res.get_value(0, 0) == b"it's"
     t = unique("sqlt_quotes")
     conn.execute(f"CREATE DATABASE {t}")
     conn.execute(f"CREATE TABLE {t}.t WITH (external_location = '{tmp_path / 't'}') "

@@ -219,6 +219,10 @@ impl Cursor {
                 _ => {}
             }
             self.pos += 1;
+            // Words stay apart (`array<double precision>`); everything else is written tight.
+            if matches!(t, Token::Word(_)) && out.ends_with(|c: char| c.is_alphanumeric()) {
+                out.push(' ');
+            }
             out.push_str(&t.to_string());
             if depth == 0
                 && matches!(t, Token::Word(_))
@@ -241,7 +245,6 @@ impl Cursor {
                 if !goes_on {
                     break;
                 }
-                out.push(' ');
             }
         }
         if out.is_empty() || depth != 0 {

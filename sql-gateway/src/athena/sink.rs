@@ -221,7 +221,8 @@ fn check_text_field(args: &[ArrayRef]) -> datafusion::common::Result<ArrayRef> {
 
 /// The strings of `args[0]` in quotes `args[1]`, with every quote and escape character
 /// `args[2]` inside preceded by the escape character: the form OpenCSVSerde, Spark and our
-/// reader take back to the same string, line breaks and delimiters included. NULL stays NULL.
+/// reader take back to the same string, delimiters included. NULL stays NULL. A line break
+/// is an error: those readers take each line as a row.
 fn quote_field(args: &[ArrayRef]) -> datafusion::common::Result<ArrayRef> {
     let values = args[0].as_string::<i32>();
     if values.is_empty() {
@@ -241,6 +242,14 @@ fn quote_field(args: &[ArrayRef]) -> datafusion::common::Result<ArrayRef> {
             out.append_null();
             continue;
         };
+        if value.contains(['\n', '\r']) {
+            return Err(DataFusionError::External(Box::new(Error::InvalidInput(
+                format!(
+                "the value {value:?} holds a line break, which Hive's OpenCSVSerde, Athena and \
+                 Spark (without multiLine) read as the end of the row; use PARQUET"
+            ),
+            ))));
+        }
         field.clear();
         field.push(quote);
         for c in value.chars() {
@@ -359,18 +368,21 @@ mod tests {
             Some("plain"),
             Some(""),
             None,
-            Some("a,\"b\"\n\\c"),
+            Some("a,\"b\"\\c"),
         ]));
         let lit = |s: &str| Arc::new(StringArray::from(vec![s; 4])) as ArrayRef;
         let quoted = quote_field(&[values, lit("\""), lit("\\")]).unwrap();
         let quoted: Vec<Option<&str>> = quoted.as_string::<i32>().iter().collect();
+        let broken: ArrayRef = Arc::new(StringArray::from(vec![Some("two\nlines")]));
+        let one = |s: &str| Arc::new(StringArray::from(vec![s])) as ArrayRef;
+        assert!(quote_field(&[broken, one("\""), one("\\")]).is_err());
         assert_eq!(
             quoted,
             vec![
                 Some("\"plain\""),
                 Some("\"\""),
                 None,
-                Some("\"a,\\\"b\\\"\n\\\\c\""),
+                Some("\"a,\\\"b\\\"\\\\c\""),
             ]
         );
     }

@@ -5,7 +5,8 @@
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::UInt64Type;
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::functions::expr_fn::{btrim, coalesce, nullif, split_part};
+use datafusion::functions::expr_fn::{coalesce, nullif};
+use datafusion::functions::regex::expr_fn::regexp_replace;
 use datafusion::prelude::{cast, lit, DataFrame, Expr};
 use datafusion::scalar::ScalarValue;
 use metastore::model::{table_type, Column, SerDe, StorageDescriptor, Table};
@@ -289,16 +290,17 @@ fn conform(table: &Table, df: DataFrame, writer: &Writer) -> Result<DataFrame> {
     Ok(df.select(exprs)?)
 }
 
-/// Text headed for a date column without what follows the date: PostgreSQL takes
+/// Text headed for a date column without a time or zone after the date: PostgreSQL takes
 /// `2024-02-01 +00` (pgjdbc's form of a `setDate` parameter) or `2024-02-01 10:00` as that
-/// date, while a cast would refuse them.
+/// date, while a cast would refuse them. Anything else goes to the cast as it is.
 fn date_text(value: Expr, from: &Field, to: &DataType) -> Expr {
+    const DATE_THEN_TIME: &str = r"^\s*(\d{4}-\d{1,2}-\d{1,2})(\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(\s*[+-]\d{1,2}(:?\d{2})?)?\s*$";
     let text = matches!(
         from.data_type(),
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
     );
     if text && *to == DataType::Date32 {
-        split_part(btrim(vec![value]), lit(" "), lit(1))
+        regexp_replace(value, lit(DATE_THEN_TIME), lit("${1}"), None)
     } else {
         value
     }

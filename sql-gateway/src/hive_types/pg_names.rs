@@ -6,7 +6,9 @@
 //! `float` stays Hive's 4-byte float, as in Hive DDL; `float(p)` follows PostgreSQL (up to 24
 //! bits of precision a float, above a double). A bare `numeric` (any precision in PostgreSQL)
 //! becomes `decimal(38,18)` rather than Hive's `decimal`, which is `decimal(10,0)` and would
-//! drop every fraction. Hive has no time zone type: `timestamptz` becomes `timestamp`.
+//! drop every fraction. Hive has no time zone type: `timestamptz` becomes `timestamp`. Hive
+//! and Spark need a length for `varchar` and `char`: a bare `varchar` (unlimited in
+//! PostgreSQL) becomes `string`, a bare `char` is PostgreSQL's `char(1)`.
 
 /// Single-word PostgreSQL names and their Hive names.
 const WORDS: &[(&str, &str)] = &[
@@ -25,6 +27,7 @@ const WORDS: &[(&str, &str)] = &[
     ("jsonb", "string"),
     ("uuid", "string"),
     ("character", "char"),
+    ("bpchar", "char"),
 ];
 
 /// Multi-word names (words separated by single spaces once normalised).
@@ -78,6 +81,9 @@ fn hive_word(word: &str, next: Option<char>, rest: &[char]) -> String {
     match word {
         "numeric" if next == Some('(') => "decimal".into(),
         "numeric" => "decimal(38,18)".into(),
+        // Hive and Spark need a length: PostgreSQL's `varchar` has none, its `char` is one.
+        "varchar" if next != Some('(') => "string".into(),
+        "char" | "character" | "bpchar" if next != Some('(') => "char(1)".into(),
         "float" if next == Some('(') => {
             let inside: String = rest
                 .iter()
@@ -162,6 +168,9 @@ mod tests {
             ("VARCHAR(20)", "varchar(20)"),
             ("CHARACTER VARYING(20)", "varchar(20)"),
             ("character(3)", "char(3)"),
+            ("VARCHAR", "string"),
+            ("character varying", "string"),
+            ("char", "char(1)"),
             ("NUMERIC(10, 2)", "decimal(10, 2)"),
             ("NUMERIC", "decimal(38,18)"),
             ("TIMESTAMP WITHOUT TIME ZONE", "timestamp"),

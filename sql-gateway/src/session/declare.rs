@@ -8,16 +8,17 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::sqlparser::ast::{Declare, DeclareType, Statement as SqlStatement};
-use datafusion_postgres::pgwire::api::portal::{Format, Portal};
-use datafusion_postgres::pgwire::api::results::{QueryResponse, Response, Tag};
+use datafusion_postgres::pgwire::api::portal::Portal;
+use datafusion_postgres::pgwire::api::results::{Response, Tag};
 use datafusion_postgres::pgwire::api::stmt::StoredStatement;
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore};
-use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 
-use super::{bound_params, encode, finish_rows, DfStatement, Session};
+use super::{bound_params, finish_rows, DfStatement, Session};
 use crate::cancel::CancelState;
 
 impl Session {
@@ -34,10 +35,6 @@ impl Session {
         C: ClientInfo + ClientPortalStore + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = DfStatement>,
     {
-        let params = match bound_params(bound) {
-            Ok(p) => p,
-            Err(e) => return Some(Err(e)),
-        };
         let mut portals = Vec::with_capacity(declares.len());
         for declare in declares {
             let ([name], Some(DeclareType::Cursor), Some(query)) = (
@@ -49,9 +46,11 @@ impl Session {
             };
             let sql = query.to_string();
             let plan = self.planned_query(client, &sql).await?;
-            let plan = match plan.with_param_values(params.clone()) {
-                Ok(plan) => plan,
-                Err(e) => return Some(Err(PgWireError::ApiError(Box::new(e)))),
+            let opened = client.portal_store().get_portal(&name.value).is_some();
+            let plan = match (opened, bind(plan, bound)) {
+                (true, _) => return Some(Err(already_open(&name.value))),
+                (false, Ok(plan)) => plan,
+                (false, Err(e)) => return Some(Err(e)),
             };
             let statement = (
                 sql,
@@ -73,18 +72,25 @@ impl Session {
         }
         Some(Ok(Response::Execution(Tag::new("DECLARE CURSOR"))))
     }
+}
 
-    /// The rows of `plan`, encoded as text (a cursor's rows are fetched as text).
-    async fn rows_of<C: ClientInfo + ?Sized>(
-        &self,
-        client: &C,
-        plan: LogicalPlan,
-    ) -> PgWireResult<QueryResponse> {
-        let frame = self
-            .ctx
-            .execute_logical_plan(plan)
-            .await
-            .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
-        encode(client, frame, &Format::UnifiedText).await
-    }
+/// `plan` with the values bound to the DECLARE, typed as the plan expects where the client
+/// sent no type.
+fn bind(plan: LogicalPlan, bound: &Portal<DfStatement>) -> PgWireResult<LogicalPlan> {
+    let api = |e| PgWireError::ApiError(Box::new(e));
+    let types = plan.get_parameter_types().map_err(api)?;
+    let inferred: Vec<Option<DataType>> = (1..=bound.parameter_len())
+        .map(|i| types.get(&format!("${i}")).cloned().flatten())
+        .collect();
+    plan.with_param_values(bound_params(bound, &inferred)?)
+        .map_err(api)
+}
+
+/// PostgreSQL's error for a second cursor of one name (42P03).
+fn already_open(name: &str) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".into(),
+        "42P03".into(),
+        format!("cursor \"{name}\" already exists"),
+    )))
 }

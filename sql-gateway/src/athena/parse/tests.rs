@@ -63,6 +63,28 @@ fn parses_show_and_describe() {
 }
 
 #[test]
+fn create_table_stores_postgresql_type_names_as_hive_names() {
+    let sql = "CREATE TABLE s.t (a TIMESTAMP WITHOUT TIME ZONE, b DOUBLE PRECISION,
+        c array<double precision>, d CHARACTER VARYING(8) COMMENT 'x', e TEXT, f NUMERIC(5, 1))";
+    let Statement::CreateTable(t) = ok(sql) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.type_name.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "timestamp",
+            "double",
+            "array<double>",
+            "varchar(8)",
+            "string",
+            "decimal(5,1)"
+        ]
+    );
+    assert_eq!(t.columns[3].comment.as_deref(), Some("x"));
+}
+
+#[test]
 fn parses_hive_create_external_table() {
     let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS sales.orders (
         id bigint COMMENT 'key', amount decimal(10, 2), tags array<struct<k:string,v:map<string,int>>>)
