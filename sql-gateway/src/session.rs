@@ -329,10 +329,7 @@ impl Session {
             };
             return Err(why.to_wire());
         };
-        let Response::Query(rows) = self.run_query(client, plan).await? else {
-            return Err(Error::InvalidInput("COPY runs a query".into()).to_wire());
-        };
-        let rows = finish_rows(rows, cancel);
+        let rows = finish_rows(self.rows_of(client, plan).await?, cancel);
         Ok(Response::CopyOut(copy_out::response(rows, format)))
     }
 }

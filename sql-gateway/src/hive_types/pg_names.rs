@@ -10,6 +10,10 @@
 //! and Spark need a length for `varchar` and `char`: a bare `varchar` (unlimited in
 //! PostgreSQL) becomes `string`, a bare `char` is PostgreSQL's `char(1)`.
 
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
 /// Single-word PostgreSQL names and their Hive names.
 const WORDS: &[(&str, &str)] = &[
     ("integer", "int"),
@@ -39,42 +43,45 @@ const PHRASES: &[(&str, &str)] = &[
     ("timestamp with local time zone", "timestamp"),
 ];
 
+static PHRASE_PATTERNS: LazyLock<Vec<(Regex, &str)>> = LazyLock::new(|| {
+    PHRASES
+        .iter()
+        .map(|(phrase, hive)| {
+            let pattern = format!(r"\b{}\b", phrase.replace(' ', r"\s+"));
+            (Regex::new(&pattern).expect("a constant pattern"), *hive)
+        })
+        .collect()
+});
+
+/// `float(p)`, with its precision in bits.
+static FLOAT_BITS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bfloat\s*\(\s*(\d+)\s*\)").expect("a constant pattern"));
+
+static WORD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[a-z_][a-z0-9_]*\b").expect("a constant pattern"));
+
 /// `type_text` with PostgreSQL's names replaced by Hive's, lower case; a Hive type comes back
 /// unchanged apart from case and spacing. Struct field names (a word before `:`) are kept.
 pub(crate) fn hive_spelling(type_text: &str) -> String {
     let mut text = type_text.trim().to_ascii_lowercase();
-    for (phrase, hive) in PHRASES {
-        text = replace_phrase(&text, phrase, hive);
+    for (pattern, hive) in PHRASE_PATTERNS.iter() {
+        text = pattern.replace_all(&text, *hive).into_owned();
     }
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if !is_word_char(chars[i]) {
-            out.push(chars[i]);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && is_word_char(chars[i]) {
-            i += 1;
-        }
-        let word: String = chars[start..i].iter().collect();
-        let next = chars[i..].iter().find(|c| !c.is_whitespace()).copied();
-        out.push_str(&hive_word(&word, next, &chars[i..]));
-        if word == "float" && next == Some('(') {
-            // `float(p)`: the precision is consumed with the name.
-            while i < chars.len() && chars[i] != ')' {
-                i += 1;
-            }
-            i += 1;
-        }
-    }
-    out
+    let text = FLOAT_BITS.replace_all(&text, |c: &Captures| match c[1].parse::<u32>() {
+        Ok(bits) if bits <= 24 => "float",
+        _ => "double",
+    });
+    WORD.replace_all(&text, |c: &Captures| {
+        c.get(0).map_or_else(String::new, |m| {
+            let next = text[m.end()..].trim_start().chars().next();
+            hive_word(m.as_str(), next)
+        })
+    })
+    .into_owned()
 }
 
-/// The Hive name of one word of a type, given the character after it (`rest` follows it).
-fn hive_word(word: &str, next: Option<char>, rest: &[char]) -> String {
+/// The Hive name of one word of a type, given the character after it.
+fn hive_word(word: &str, next: Option<char>) -> String {
     if next == Some(':') {
         return word.to_string();
     }
@@ -84,67 +91,12 @@ fn hive_word(word: &str, next: Option<char>, rest: &[char]) -> String {
         // Hive and Spark need a length: PostgreSQL's `varchar` has none, its `char` is one.
         "varchar" if next != Some('(') => "string".into(),
         "char" | "character" | "bpchar" if next != Some('(') => "char(1)".into(),
-        "float" if next == Some('(') => {
-            let inside: String = rest
-                .iter()
-                .skip_while(|c| **c != '(')
-                .skip(1)
-                .take_while(|c| **c != ')')
-                .collect();
-            match inside.trim().parse::<u32>() {
-                Ok(bits) if bits <= 24 => "float".into(),
-                _ => "double".into(),
-            }
-        }
         w => WORDS
             .iter()
             .find(|(pg, _)| *pg == w)
             .map_or(w, |(_, hive)| hive)
             .to_string(),
     }
-}
-
-fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// `text` with each whole-word occurrence of `phrase` (any run of spaces between its words)
-/// replaced by `hive`.
-fn replace_phrase(text: &str, phrase: &str, hive: &str) -> String {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    let mut out = String::new();
-    let mut rest = text;
-    'scan: while !rest.is_empty() {
-        let starts_word = out.chars().last().is_none_or(|c| !is_word_char(c));
-        if starts_word {
-            let mut tail = rest;
-            for (n, w) in words.iter().enumerate() {
-                if n > 0 {
-                    let trimmed = tail.trim_start();
-                    if trimmed.len() == tail.len() {
-                        break;
-                    }
-                    tail = trimmed;
-                }
-                match tail.strip_prefix(w) {
-                    Some(after) => tail = after,
-                    None => break,
-                }
-                let ends_word = tail.chars().next().is_none_or(|c| !is_word_char(c));
-                if n + 1 == words.len() && ends_word {
-                    out.push_str(hive);
-                    rest = tail;
-                    continue 'scan;
-                }
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::compute::{cast, filter};
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type,
-    Int64Type, Int8Type, TimeUnit,
+    ArrowPrimitiveType, DataType, Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type,
+    Int32Type, Int64Type, Int8Type, TimeUnit,
 };
 use orc_rust::proto::{self, column_encoding, r#type::Kind, stream};
 
@@ -359,29 +359,18 @@ fn bytes() -> Values {
 }
 
 fn append_integers(array: &dyn Array, out: &mut Vec<i64>) -> Result<()> {
+    fn widened<T>(array: &dyn Array, out: &mut Vec<i64>)
+    where
+        T: ArrowPrimitiveType,
+        T::Native: Into<i64>,
+    {
+        out.extend(array.as_primitive::<T>().iter().flatten().map(Into::into));
+    }
     match array.data_type() {
-        DataType::Int16 => out.extend(
-            array
-                .as_primitive::<Int16Type>()
-                .iter()
-                .flatten()
-                .map(i64::from),
-        ),
-        DataType::Int32 => out.extend(
-            array
-                .as_primitive::<Int32Type>()
-                .iter()
-                .flatten()
-                .map(i64::from),
-        ),
-        DataType::Date32 => out.extend(
-            array
-                .as_primitive::<Date32Type>()
-                .iter()
-                .flatten()
-                .map(i64::from),
-        ),
-        DataType::Int64 => out.extend(array.as_primitive::<Int64Type>().iter().flatten()),
+        DataType::Int16 => widened::<Int16Type>(array, out),
+        DataType::Int32 => widened::<Int32Type>(array, out),
+        DataType::Date32 => widened::<Date32Type>(array, out),
+        DataType::Int64 => widened::<Int64Type>(array, out),
         other => return Err(OrcError::Unsupported(other.clone())),
     }
     Ok(())
