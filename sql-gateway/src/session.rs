@@ -23,7 +23,7 @@ use datafusion_postgres::pgwire::api::results::{FieldInfo, QueryResponse, Respon
 use datafusion_postgres::pgwire::api::stmt::QueryParser;
 use datafusion_postgres::pgwire::api::store::{Entry, PortalStore};
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type, DEFAULT_NAME};
-use datafusion_postgres::pgwire::error::{PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use datafusion_postgres::pgwire::messages::data::{NoData, ParameterDescription};
 use datafusion_postgres::pgwire::messages::extendedquery::{Describe, TARGET_TYPE_BYTE_STATEMENT};
 use datafusion_postgres::pgwire::messages::response::TransactionStatus;
@@ -157,13 +157,17 @@ impl Session {
         encode(client, frame, &Format::UnifiedText).await
     }
 
-    async fn run_own<C: ClientInfo + ?Sized>(
+    async fn run_own<C>(
         &self,
-        client: &C,
+        client: &mut C,
         stmt: athena::Statement,
         format: &Format,
         params: &ParamValues,
-    ) -> Result<Response> {
+    ) -> Result<Response>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: std::fmt::Debug,
+    {
         let user = self.user(client);
         let env = athena::Env {
             catalog: &self.shared.catalog,
@@ -181,6 +185,14 @@ impl Session {
                 Ok(Response::Query(resp))
             }
             Output::Done(tag) => Ok(Response::Execution(command_tag(&tag))),
+            Output::Noted { tag, notice } => {
+                let info = ErrorInfo::new("NOTICE".into(), "00000".into(), notice);
+                client
+                    .send(PgWireBackendMessage::NoticeResponse(info.into()))
+                    .await
+                    .map_err(|e| Error::Io(std::io::Error::other(format!("{e:?}"))))?;
+                Ok(Response::Execution(command_tag(&tag)))
+            }
         }
     }
 }

@@ -123,6 +123,32 @@ def test_psql_copy_exports_a_query(gw, tmp_path):
             c.execute("COPY (SELECT 1) TO '/tmp/server-side-file'")
 
 
+def test_psql_ddl_with_constraints_and_indexes(gw):
+    """PostgreSQL DDL as people and tools write it: constraints are accepted and named in a
+    NOTICE (Hive tables keep none), CREATE INDEX is checked against the table and reported as
+    not kept; DEFAULT and SERIAL, which would change what INSERT stores, are refused."""
+    script = ("CREATE DATABASE psql_ddl;\n"
+              "CREATE TABLE psql_ddl.users (id BIGINT NOT NULL, email TEXT UNIQUE, "
+              "CONSTRAINT users_pk PRIMARY KEY (id));\n"
+              "CREATE INDEX users_email ON psql_ddl.users (email);\n"
+              "INSERT INTO psql_ddl.users VALUES (1, 'a@x'), (2, NULL);\n"
+              "SELECT count(*), count(email) FROM psql_ddl.users;\n")
+    try:
+        out = psql(gw, "-c", script)
+        assert lines(out)[-1] == "2|1"
+        assert ("NOTICE:  constraints are neither kept nor enforced (Hive tables have none): "
+                "NOT NULL (id), UNIQUE (email), PRIMARY KEY (id)") in out.stderr
+        assert "NOTICE:  Lakehive keeps no indexes: index \"users_email\" on psql_ddl.users" in out.stderr
+        for bad, error in [("CREATE INDEX i ON psql_ddl.users (nope)", 'column "nope" does not exist'),
+                           ("CREATE TABLE psql_ddl.t (a int DEFAULT 0)", "DEFAULT for column \"a\""),
+                           ("CREATE TABLE psql_ddl.t (id serial)", "auto-incrementing")]:
+            out = psql(gw, "-c", bad, check=False)
+            assert out.returncode != 0 and error in out.stderr, (bad, out.stderr)
+        assert lines(psql(gw, "-c", "SHOW TABLES IN psql_ddl")) == ["users"]
+    finally:
+        psql(gw, "-c", "DROP DATABASE IF EXISTS psql_ddl CASCADE")
+
+
 def test_psql_dt_lists_tables(gw):
     rows = fields(psql(gw, "-c", "\\dt"))
     assert ["default", "gw_clicks"] in [r[:2] for r in rows], rows
@@ -562,6 +588,49 @@ def test_sqlalchemy_creates_and_fills_a_table(gw):
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS made_by_sa CASCADE"))
+        engine.dispose()
+
+
+def test_pandas_to_sql_and_read_sql(gw):
+    """pandas with its defaults: to_sql creates the table, indexes the frame's index (CREATE
+    INDEX, which the gateway checks and then reports as not kept) and inserts by executemany;
+    then replace, and append in chunks of multi-row INSERTs; read_sql whole and in chunks
+    (SQLAlchemy streams those through a server-side cursor)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    def rows(df):
+        return [tuple(None if pd.isna(v) else v for v in r) for r in df.itertuples(index=False)]
+
+    engine = sa.create_engine(gw.sqlalchemy_url())
+    frame = pd.DataFrame({"n": [1, 2, 3], "name": ["a", None, "it's"], "x": [1.5, None, -2.0],
+                          "ts": [pd.Timestamp("2024-01-01 10:30"), pd.NaT, pd.Timestamp("2024-03-01")],
+                          "ok": [True, False, True]})
+    db = "made_by_pandas"
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE {db}"))
+        frame.to_sql("frame", engine, schema=db)
+        first = pd.read_sql(f"SELECT * FROM {db}.frame ORDER BY n", engine)
+        assert list(first.columns) == ["index", *frame.columns]
+        assert rows(first) == [(i, *r) for i, r in enumerate(rows(frame))]
+
+        frame.to_sql("frame", engine, schema=db, if_exists="replace", index=False)
+        frame.to_sql("frame", engine, schema=db, if_exists="append", index=False, method="multi",
+                     chunksize=2)
+        with connect(gw) as hms:
+            stored = [(c.name, c.type) for c in hms.get_table(db, "frame").sd.cols]
+        assert stored == [("n", "bigint"), ("name", "string"), ("x", "double"), ("ts", "timestamp"),
+                          ("ok", "boolean")]
+        back = pd.read_sql(f"SELECT * FROM {db}.frame ORDER BY n, ok", engine)
+        assert rows(back) == sorted(rows(frame) * 2, key=lambda r: r[0])
+        chunks = list(pd.read_sql(f"SELECT * FROM {db}.frame ORDER BY n", engine, chunksize=4))
+        assert [len(c) for c in chunks] == [4, 2]
+        assert rows(pd.concat(chunks)) == rows(back)
+        assert rows(pd.read_sql_table("frame", engine, schema=db).sort_values("n")) == rows(back)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {db} CASCADE"))
         engine.dispose()
 
 

@@ -129,7 +129,45 @@ pub(super) async fn create_table(env: &Env<'_>, t: CreateTable) -> Result<Output
         other => other?,
     }
     env.cache.invalidate(&db);
-    done("CREATE TABLE")
+    if t.constraints.is_empty() {
+        return done("CREATE TABLE");
+    }
+    Ok(Output::Noted {
+        tag: "CREATE TABLE".into(),
+        notice: format!(
+            "constraints are neither kept nor enforced (Hive tables have none): {}",
+            t.constraints.join(", ")
+        ),
+    })
+}
+
+/// `CREATE INDEX`: the table and its columns must exist, but no index is built or kept;
+/// queries read the table's files (pruned by partitions and file statistics) either way.
+pub(super) async fn create_index(
+    env: &Env<'_>,
+    name: Option<String>,
+    table: &Name,
+    columns: &[String],
+) -> Result<Output> {
+    let t = env.table(table, true).await?;
+    let known = t.sd.columns.iter().chain(&t.partition_keys);
+    if let Some(missing) = columns
+        .iter()
+        .find(|c| !known.clone().any(|k| k.name.eq_ignore_ascii_case(c)))
+    {
+        return Err(Error::UndefinedColumn(format!(
+            "column \"{missing}\" does not exist in {}.{}",
+            t.db_name, t.name
+        )));
+    }
+    let name = name.map(|n| format!(" \"{n}\"")).unwrap_or_default();
+    Ok(Output::Noted {
+        tag: "CREATE INDEX".into(),
+        notice: format!(
+            "Lakehive keeps no indexes: index{name} on {}.{} was not created",
+            t.db_name, t.name
+        ),
+    })
 }
 
 pub(super) async fn drop_table(env: &Env<'_>, name: &Name, if_exists: bool) -> Result<Output> {

@@ -30,6 +30,8 @@ pub(crate) enum Output {
     Rows(RecordBatch),
     /// A command tag (`CREATE TABLE`, `INSERT 0 5`).
     Done(String),
+    /// A command tag and a notice to send before it: what the statement did not do.
+    Noted { tag: String, notice: String },
 }
 
 /// Everything a statement runs with.
@@ -109,6 +111,11 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             cascade,
         } => ddl::drop_database(env, &name, if_exists, cascade).await,
         Statement::CreateTable(t) => ddl::create_table(env, *t).await,
+        Statement::CreateIndex {
+            name,
+            table,
+            columns,
+        } => ddl::create_index(env, name, &table, &columns).await,
         Statement::DropTable { table, if_exists } => ddl::drop_table(env, &table, if_exists).await,
         Statement::AddPartitions {
             table,

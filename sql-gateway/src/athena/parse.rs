@@ -47,6 +47,8 @@ pub(crate) struct CreateTable {
     pub location: Option<String>,
     /// `TBLPROPERTIES`.
     pub properties: Vec<(String, String)>,
+    /// The constraints given (`NOT NULL (id)`), which are neither kept nor enforced.
+    pub constraints: Vec<String>,
 }
 
 /// A partition spec with an optional location.
@@ -135,6 +137,12 @@ pub(crate) enum Statement {
         /// in table order.
         columns: Option<Vec<String>>,
         query: String,
+    },
+    /// `CREATE [UNIQUE] INDEX`: checked against the table, then reported as not kept.
+    CreateIndex {
+        name: Option<String>,
+        table: Name,
+        columns: Vec<String>,
     },
     /// A session command accepted without effect (`DISCARD ALL`, `SAVEPOINT s`); the tag.
     Accept(&'static str),
@@ -345,6 +353,9 @@ fn create(c: &mut Cursor) -> Result<Option<Statement>> {
             properties,
         }));
     }
+    if c.keywords(&["unique", "index"]) || c.keyword("index") {
+        return index(c).map(Some);
+    }
     let external = c.keyword("external");
     if !c.keyword("table") {
         return Ok(None);
@@ -356,9 +367,9 @@ fn create(c: &mut Cursor) -> Result<Option<Statement>> {
             name,
             external,
             if_not_exists,
-            columns: columns(c)?,
             ..Default::default()
         };
+        t.columns = columns(c, &mut t.constraints)?;
         table_clauses(c, &mut t)?;
         return Ok(Some(Statement::CreateTable(Box::new(t))));
     }
@@ -375,17 +386,69 @@ fn create(c: &mut Cursor) -> Result<Option<Statement>> {
     }))
 }
 
-fn columns(c: &mut Cursor) -> Result<Vec<ColumnDef>> {
+/// The rest of `CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] table
+/// [USING method] (column [opclass] [ASC|DESC] [NULLS FIRST|LAST], ...) [INCLUDE ...] [WHERE
+/// ...]`, as pandas' `to_sql` and ORMs send it. Only plain columns are accepted.
+fn index(c: &mut Cursor) -> Result<Statement> {
+    let _ = c.keyword("concurrently");
+    let _ = c.keywords(&["if", "not", "exists"]);
+    let name = if c.keyword("on") {
+        None
+    } else {
+        let name = c.ident()?;
+        c.expect_keyword("on")?;
+        Some(name)
+    };
+    let _ = c.keyword("only");
+    let table = c.object_name()?;
+    if c.keyword("using") {
+        c.ident()?;
+    }
+    c.expect(&Token::LParen)?;
+    let mut columns = Vec::new();
+    loop {
+        columns.push(c.ident()?);
+        // An operator class, the order and where NULLs sort: nothing to keep.
+        while matches!(c.peek(), Some(Token::Word(_))) {
+            c.ident()?;
+        }
+        if !c.token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect(&Token::RParen)?;
+    // INCLUDE, WITH (...), TABLESPACE and WHERE describe the index, which is not kept.
+    let _ = c.rest();
+    Ok(Statement::CreateIndex {
+        name,
+        table,
+        columns,
+    })
+}
+
+/// A parenthesized column list; its constraints, which Lakehive does not keep, are described
+/// in `notes`.
+fn columns(c: &mut Cursor, notes: &mut Vec<String>) -> Result<Vec<ColumnDef>> {
     c.expect(&Token::LParen)?;
     let mut out = Vec::new();
     loop {
+        if let Some(constraint) = constraints::table(c)? {
+            notes.push(constraint);
+            if !c.token(&Token::Comma) {
+                break;
+            }
+            continue;
+        }
         let name = c.ident()?;
         let type_name = crate::hive_types::hive_spelling(&c.hive_type()?);
+        constraints::check_type(&name, &type_name)?;
+        constraints::column(c, &name, notes)?;
         let comment = if c.keyword("comment") {
             Some(c.string()?)
         } else {
             None
         };
+        constraints::column(c, &name, notes)?;
         out.push(ColumnDef {
             name,
             type_name,
@@ -404,7 +467,7 @@ fn table_clauses(c: &mut Cursor, t: &mut CreateTable) -> Result<()> {
         if c.keyword("comment") {
             t.comment = Some(c.string()?);
         } else if c.keywords(&["partitioned", "by"]) {
-            t.partitioned_by = columns(c)?;
+            t.partitioned_by = columns(c, &mut t.constraints)?;
         } else if c.keywords(&["row", "format", "serde"]) {
             t.serde = Some(c.string()?);
             if c.keywords(&["with", "serdeproperties"]) {
@@ -570,5 +633,6 @@ fn alter(c: &mut Cursor) -> Result<Option<Statement>> {
     ))
 }
 
+mod constraints;
 #[cfg(test)]
 mod tests;

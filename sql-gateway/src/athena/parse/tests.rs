@@ -85,6 +85,77 @@ fn create_table_stores_postgresql_type_names_as_hive_names() {
 }
 
 #[test]
+fn create_table_notes_constraints_it_does_not_keep() {
+    let sql = "CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) NULL UNIQUE,
+        org BIGINT CONSTRAINT fk REFERENCES orgs (id) ON DELETE SET NULL,
+        note STRING COMMENT 'n' NOT NULL, PRIMARY KEY (id, name),
+        CONSTRAINT o FOREIGN KEY (org) REFERENCES s.orgs (id) MATCH FULL NOT DEFERRABLE)";
+    let Statement::CreateTable(t) = ok(sql) else {
+        panic!()
+    };
+    let names: Vec<_> = t.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["id", "name", "org", "note"]);
+    assert_eq!(t.columns[3].comment.as_deref(), Some("n"));
+    assert_eq!(
+        t.constraints,
+        [
+            "NOT NULL (id)",
+            "UNIQUE (name)",
+            "FOREIGN KEY (org) REFERENCES orgs (id)",
+            "NOT NULL (note)",
+            "PRIMARY KEY (id, name)",
+            "FOREIGN KEY (org) REFERENCES s.orgs (id)"
+        ]
+    );
+    let hive = "CREATE TABLE t (a int, b string, PRIMARY KEY (a) DISABLE NOVALIDATE RELY)";
+    let Statement::CreateTable(t) = ok(hive) else {
+        panic!()
+    };
+    assert_eq!(t.constraints, ["PRIMARY KEY (a)"]);
+}
+
+#[test]
+fn create_table_refuses_what_would_change_inserts() {
+    for sql in [
+        "CREATE TABLE t (id SERIAL NOT NULL, PRIMARY KEY (id))",
+        "CREATE TABLE t (id BIGSERIAL)",
+        "CREATE TABLE t (a int DEFAULT 0)",
+        "CREATE TABLE t (a int CHECK (a > 0))",
+        "CREATE TABLE t (a int, CHECK (a > 0))",
+        "CREATE TABLE t (a int GENERATED ALWAYS AS IDENTITY)",
+    ] {
+        assert!(matches!(parse(sql), Err(Error::Unsupported(_))), "{sql}");
+    }
+}
+
+#[test]
+fn parses_create_index() {
+    assert_eq!(
+        ok("CREATE INDEX ix_pdt_index ON pdt (index)"),
+        Statement::CreateIndex {
+            name: Some("ix_pdt_index".into()),
+            table: (None, "pdt".into()),
+            columns: vec!["index".into()],
+        }
+    );
+    assert_eq!(
+        ok(
+            "create unique index concurrently if not exists ON only s.t using btree \
+            (a text_pattern_ops DESC NULLS LAST, \"B\") include (c) where a > 1"
+        ),
+        Statement::CreateIndex {
+            name: None,
+            table: (Some("s".into()), "t".into()),
+            columns: vec!["a".into(), "B".into()],
+        }
+    );
+    assert!(matches!(
+        parse("create index i on t ((lower(a)))"),
+        Err(Error::Syntax(_))
+    ));
+}
+
+#[test]
 fn parses_hive_create_external_table() {
     let sql = "CREATE EXTERNAL TABLE IF NOT EXISTS sales.orders (
         id bigint COMMENT 'key', amount decimal(10, 2), tags array<struct<k:string,v:map<string,int>>>)
