@@ -159,6 +159,26 @@ def test_spark_textfile_table_both_ways(gw, spark, events):
     assert srt(rows) == [(1, "a", "1.50"), (2, None, None), (3, "c, d", "2.25"), (4, None, None)]
 
 
+def test_gateway_alter_table_reaches_spark(gw, spark, events):
+    """ALTER TABLE ADD COLUMNS through the gateway on a Hive table Spark made: Spark sees the
+    new column, reads NULL from its older files and the new values from the gateway's
+    insert. A Spark data-source table keeps its schema in Spark's own properties, so a
+    column change there is refused instead of silently diverging from what Spark reads."""
+    t = f"{DB}.grow"
+    spark.sql(f"CREATE TABLE {t} (id int, name string) STORED AS PARQUET")
+    spark.sql(f"INSERT INTO {t} VALUES (1, 'a')")
+    with pg_connect(gw) as c:
+        c.execute(f"ALTER TABLE {t} ADD COLUMNS (score double)")
+        c.execute(f"INSERT INTO {t} VALUES (2, 'b', 2.5)")
+        assert srt(q(c, f"SELECT id, name, score FROM {t}")) == [(1, "a", None), (2, "b", 2.5)]
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="Spark data-source table"):
+            c.execute(f"ALTER TABLE {events} ADD COLUMNS (extra int)")
+    spark.sql(f"REFRESH TABLE {t}")
+    assert [f.name for f in spark.table(t).schema.fields] == ["id", "name", "score"]
+    assert srt(spark.table(t).collect()) == [(1, "a", None), (2, "b", 2.5)]
+    assert [f.name for f in spark.table(events).schema.fields] == ["id", "name", "dt"]
+
+
 def test_spark_reads_gateway_orc_ctas(gw, spark, events):
     """An ORC CTAS (our writer, Athena's default ZLIB codec) with scalar, decimal and nested
     columns reads the same in Spark, and a row Spark appends reads back through the gateway."""

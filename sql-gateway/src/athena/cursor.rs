@@ -38,6 +38,16 @@ impl Cursor {
         }
     }
 
+    /// Where the cursor is, for [`Cursor::rewind`].
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Goes back to a [`Cursor::position`].
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     pub(crate) fn peek(&mut self) -> Option<&Token> {
         self.skip_space();
         self.tokens.get(self.pos)

@@ -9,7 +9,7 @@ use crate::format::storage_classes;
 use crate::hive_types::to_arrow;
 use crate::storage::Location;
 
-fn done(tag: &str) -> Result<Output> {
+pub(super) fn done(tag: &str) -> Result<Output> {
     Ok(Output::Done(tag.to_string()))
 }
 
@@ -56,7 +56,7 @@ pub(super) async fn drop_database(
     done("DROP SCHEMA")
 }
 
-fn hive_column(c: ColumnDef) -> Result<Column> {
+pub(super) fn hive_column(c: ColumnDef) -> Result<Column> {
     to_arrow(&c.type_name)?;
     Ok(Column {
         name: c.name,
@@ -182,7 +182,7 @@ pub(super) async fn drop_table(env: &Env<'_>, name: &Name, if_exists: bool) -> R
 }
 
 /// A spec's values in the table's key order; every key must be given once.
-fn ordered_values(t: &Table, spec: &[(String, String)]) -> Result<Vec<String>> {
+pub(super) fn ordered_values(t: &Table, spec: &[(String, String)]) -> Result<Vec<String>> {
     if spec.len() != t.partition_keys.len() {
         return Err(Error::InvalidInput(format!(
             "a partition of {}.{} needs a value for each of its keys ({})",

@@ -1,6 +1,7 @@
 //! Hive/Athena statements run against the catalog: SHOW, DESCRIBE, DDL, MSCK, CTAS and
 //! INSERT. `parse` recognises them; `run` executes one for a session.
 
+mod alter;
 mod cursor;
 mod ddl;
 mod orc_write;
@@ -111,6 +112,11 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             cascade,
         } => ddl::drop_database(env, &name, if_exists, cascade).await,
         Statement::CreateTable(t) => ddl::create_table(env, *t).await,
+        Statement::AlterTable {
+            table,
+            change,
+            cascade,
+        } => alter::alter_table(env, &table, change, cascade).await,
         Statement::CreateIndex {
             name,
             table,

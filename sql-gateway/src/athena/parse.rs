@@ -4,7 +4,7 @@
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::cursor::Cursor;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// `db.table` with an optional database.
 pub(crate) type Name = (Option<String>, String);
@@ -138,6 +138,13 @@ pub(crate) enum Statement {
         columns: Option<Vec<String>>,
         query: String,
     },
+    /// `ALTER TABLE` other than partitions; `cascade` applies column changes to every
+    /// partition's own columns too (Hive's `CASCADE`).
+    AlterTable {
+        table: Name,
+        change: TableChange,
+        cascade: bool,
+    },
     /// `CREATE [UNIQUE] INDEX`: checked against the table, then reported as not kept.
     CreateIndex {
         name: Option<String>,
@@ -236,7 +243,7 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
     } else if c.keyword("drop") {
         drop(&mut c)?
     } else if c.keywords(&["alter", "table"]) {
-        alter(&mut c)?
+        Some(alter::alter(&mut c)?)
     } else if c.keywords(&["insert", "into"]) {
         let _ = c.keyword("table");
         let table = c.object_name()?;
@@ -575,64 +582,8 @@ fn drop(c: &mut Cursor) -> Result<Option<Statement>> {
     Ok(None)
 }
 
-fn spec(c: &mut Cursor) -> Result<Vec<(String, String)>> {
-    c.expect_keyword("partition")?;
-    c.expect(&Token::LParen)?;
-    let mut out = Vec::new();
-    loop {
-        let k = c.ident()?;
-        c.expect(&Token::Eq)?;
-        out.push((k, c.value()?));
-        if !c.token(&Token::Comma) {
-            break;
-        }
-    }
-    c.expect(&Token::RParen)?;
-    Ok(out)
-}
-
-fn alter(c: &mut Cursor) -> Result<Option<Statement>> {
-    let table = c.object_name()?;
-    if c.keyword("add") {
-        let if_not_exists = c.keywords(&["if", "not", "exists"]);
-        let mut parts = Vec::new();
-        while matches!(c.peek(), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case("partition"))
-        {
-            let values = spec(c)?;
-            let location = if c.keyword("location") {
-                Some(c.string()?)
-            } else {
-                None
-            };
-            parts.push((values, location));
-        }
-        if parts.is_empty() {
-            return Err(c.error("PARTITION"));
-        }
-        return Ok(Some(Statement::AddPartitions {
-            table,
-            if_not_exists,
-            parts,
-        }));
-    }
-    if c.keyword("drop") {
-        let if_exists = c.keywords(&["if", "exists"]);
-        let mut parts = vec![spec(c)?];
-        while c.token(&Token::Comma) {
-            parts.push(spec(c)?);
-        }
-        let _ = c.keyword("purge");
-        return Ok(Some(Statement::DropPartitions {
-            table,
-            if_exists,
-            parts,
-        }));
-    }
-    Err(Error::Unsupported(
-        "ALTER TABLE other than ADD/DROP PARTITION".into(),
-    ))
-}
-
+mod alter;
 mod constraints;
+pub(crate) use alter::{Position, TableChange};
 #[cfg(test)]
 mod tests;

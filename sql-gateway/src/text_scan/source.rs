@@ -78,6 +78,9 @@ impl HiveTextSource {
             .with_header(header)
             .with_batch_size(batch_size)
             .with_null_regex(self.null.clone())
+            // A line with fewer fields than columns (written before `ADD COLUMNS`) reads
+            // NULL for the rest, as Hive's text SerDes read it.
+            .with_truncated_rows(true)
             .with_projection(self.projection.file_indices.clone());
         if let Some(escape) = l.escape {
             builder = builder.with_escape(escape);

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::Error;
 
 fn ok(sql: &str) -> Statement {
     parse(sql)
@@ -301,4 +302,102 @@ fn reports_syntax_errors() {
     ] {
         assert!(matches!(parse(sql), Err(Error::Syntax(_))), "{sql}");
     }
+}
+
+fn change(sql: &str) -> (TableChange, bool) {
+    match ok(sql) {
+        Statement::AlterTable {
+            change, cascade, ..
+        } => (change, cascade),
+        other => panic!("{sql}: {other:?}"),
+    }
+}
+
+fn col(name: &str, type_name: &str) -> ColumnDef {
+    ColumnDef {
+        name: name.into(),
+        type_name: type_name.into(),
+        comment: None,
+    }
+}
+
+#[test]
+fn parses_alter_table_in_hive_and_postgresql_spelling() {
+    let added = TableChange::AddColumns {
+        columns: vec![col("a", "int"), col("b", "string")],
+        if_not_exists: false,
+    };
+    assert_eq!(
+        change("ALTER TABLE s.t ADD COLUMNS (a int, b string) CASCADE"),
+        (added, true)
+    );
+    let pg = TableChange::AddColumns {
+        columns: vec![col("note", "string")],
+        if_not_exists: true,
+    };
+    assert_eq!(
+        change("alter table t add column if not exists note text"),
+        (pg, false)
+    );
+    assert_eq!(
+        change("ALTER TABLE t REPLACE COLUMNS (a bigint)").0,
+        TableChange::ReplaceColumns(vec![col("a", "bigint")])
+    );
+    assert_eq!(
+        change("ALTER TABLE t CHANGE COLUMN a b double COMMENT 'x' AFTER c").0,
+        TableChange::ChangeColumn {
+            old: "a".into(),
+            new: "b".into(),
+            type_name: Some("double".into()),
+            comment: Some("x".into()),
+            position: Some(Position::After("c".into())),
+        }
+    );
+    assert_eq!(
+        change("alter table t alter column a set data type character varying(5)").0,
+        TableChange::ChangeColumn {
+            old: "a".into(),
+            new: "a".into(),
+            type_name: Some("varchar(5)".into()),
+            comment: None,
+            position: None,
+        }
+    );
+    assert!(matches!(
+        change("alter table t rename column a to b").0,
+        TableChange::ChangeColumn { ref old, ref new, type_name: None, .. } if old == "a" && new == "b"
+    ));
+    assert_eq!(
+        change("alter table t rename to d.u").0,
+        TableChange::RenameTo((Some("d".into()), "u".into()))
+    );
+    assert_eq!(
+        change("alter table t drop column if exists a").0,
+        TableChange::DropColumn {
+            name: "a".into(),
+            if_exists: true
+        }
+    );
+    assert_eq!(
+        change("ALTER TABLE t SET TBLPROPERTIES ('k' = 'v')").0,
+        TableChange::SetProperties(vec![("k".into(), "v".into())])
+    );
+    assert_eq!(
+        change("ALTER TABLE t UNSET TBLPROPERTIES IF EXISTS ('k', 'j')").0,
+        TableChange::UnsetProperties {
+            keys: vec!["k".into(), "j".into()],
+            if_exists: true
+        }
+    );
+    assert_eq!(
+        change("ALTER TABLE t PARTITION (dt = '1') SET LOCATION 's3://b/x'").0,
+        TableChange::PartitionLocation {
+            spec: vec![("dt".into(), "1".into())],
+            location: "s3://b/x".into()
+        }
+    );
+    assert!(matches!(
+        parse("alter table t partition (dt='1') rename to partition (dt='2')"),
+        Err(Error::Unsupported(_))
+    ));
 }
