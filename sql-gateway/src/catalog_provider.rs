@@ -12,11 +12,13 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
+use metastore::model::table_type;
 use metastore::Catalog;
 use parking_lot::{Mutex, RwLock};
 
 use crate::error::Error;
 use crate::table::HiveTable;
+use crate::view::HiveView;
 
 /// The DataFusion catalog name the gateway registers the Hive catalog under.
 pub const CATALOG_NAME: &str = "lakehive";
@@ -37,7 +39,7 @@ pub(crate) struct MetaCache {
     ttl: Duration,
     databases: Mutex<Option<Timed<Vec<String>>>>,
     tables: Mutex<HashMap<String, Timed<Vec<String>>>>,
-    providers: Mutex<HashMap<TableKey, Timed<Arc<HiveTable>>>>,
+    providers: Mutex<HashMap<TableKey, Timed<Arc<dyn TableProvider>>>>,
 }
 
 impl MetaCache {
@@ -149,7 +151,7 @@ pub(crate) struct HiveSchemaProvider {
 }
 
 impl HiveSchemaProvider {
-    async fn load(&self, name: &str) -> DfResult<Option<Arc<HiveTable>>> {
+    async fn load(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         let key = (self.db.clone(), name.to_lowercase());
         if let Some(t) = self.cache.providers.lock().get(&key) {
             if self.cache.fresh(t.at) {
@@ -161,7 +163,11 @@ impl HiveSchemaProvider {
             Err(metastore::Error::NotFound(_)) => return Ok(None),
             Err(e) => return Err(DataFusionError::External(Box::new(Error::from(e)))),
         };
-        let provider = Arc::new(HiveTable::try_new(Arc::clone(&self.catalog), table)?);
+        let provider: Arc<dyn TableProvider> = if table.table_type == table_type::VIEW {
+            Arc::new(HiveView::try_new(&table)?)
+        } else {
+            Arc::new(HiveTable::try_new(Arc::clone(&self.catalog), table)?)
+        };
         self.cache.providers.lock().insert(
             key,
             Timed {
@@ -200,7 +206,7 @@ impl SchemaProvider for HiveSchemaProvider {
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
-        Ok(self.load(name).await?.map(|t| t as Arc<dyn TableProvider>))
+        self.load(name).await
     }
 
     async fn table_type(&self, name: &str) -> DfResult<Option<TableType>> {

@@ -25,6 +25,7 @@ mod text_scan;
 mod time_text;
 mod tls;
 mod users;
+mod view;
 mod wire_text;
 
 use std::future::Future;

@@ -20,7 +20,7 @@ from slt import SltParseError, format_value, parse, run_file
 
 SLT_DIR = Path(__file__).resolve().parents[1] / "slt"
 SLT_FILES = sorted(SLT_DIR.glob("*.slt"))
-EXPECTED_FILES = {"alter.slt", "ctas.slt", "ddl.slt", "errors.slt", "partitions.slt", "select.slt", "show.slt"}
+EXPECTED_FILES = {"alter.slt", "ctas.slt", "ddl.slt", "errors.slt", "partitions.slt", "select.slt", "show.slt", "views.slt"}
 
 
 def test_slt_files_present():

@@ -179,6 +179,23 @@ def test_gateway_alter_table_reaches_spark(gw, spark, events):
     assert [f.name for f in spark.table(events).schema.fields] == ["id", "name", "dt"]
 
 
+def test_views_both_ways(gw, spark, events):
+    """A view made in the gateway is a catalog view Spark queries; a view Spark made (its own
+    SQL text, names resolved in the database it was made in) reads through the gateway."""
+    with pg_connect(gw) as c:
+        c.execute(f"CREATE VIEW {DB}.gw_view AS SELECT id, upper(name) AS uname, dt FROM {events} WHERE id > 2")
+    rows = spark.sql(f"SELECT id, uname FROM {DB}.gw_view WHERE dt = '2024-01-03'").collect()
+    assert srt(rows) == [(4, "D"), (6, "F")]
+    spark.sql(f"USE {DB}")
+    try:
+        spark.sql("CREATE VIEW spark_view AS SELECT dt, count(*) AS n FROM events GROUP BY dt")
+    finally:
+        spark.sql("USE default")
+    with pg_connect(gw) as c:
+        assert srt(q(c, f"SELECT dt, n FROM {DB}.spark_view")) == [
+            ("2024-01-01", 2), ("2024-01-02", 2), ("2024-01-03", 2)]
+
+
 def test_spark_reads_gateway_orc_ctas(gw, spark, events):
     """An ORC CTAS (our writer, Athena's default ZLIB codec) with scalar, decimal and nested
     columns reads the same in Spark, and a row Spark appends reads back through the gateway."""

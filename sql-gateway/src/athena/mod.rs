@@ -8,6 +8,7 @@ mod orc_write;
 pub(crate) mod parse;
 mod show;
 mod sink;
+mod views;
 mod write;
 
 use std::sync::Arc;
@@ -117,6 +118,14 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             change,
             cascade,
         } => alter::alter_table(env, &table, change, cascade).await,
+        Statement::CreateView {
+            name,
+            or_replace,
+            if_not_exists,
+            columns,
+            query,
+        } => views::create(env, &name, or_replace, if_not_exists, columns, &query).await,
+        Statement::DropView { name, if_exists } => views::drop(env, &name, if_exists).await,
         Statement::CreateIndex {
             name,
             table,

@@ -145,6 +145,19 @@ pub(crate) enum Statement {
         change: TableChange,
         cascade: bool,
     },
+    /// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(column, ...)] AS <query>`, kept in
+    /// the catalog.
+    CreateView {
+        name: Name,
+        or_replace: bool,
+        if_not_exists: bool,
+        columns: Option<Vec<String>>,
+        query: String,
+    },
+    DropView {
+        name: Name,
+        if_exists: bool,
+    },
     /// `CREATE [UNIQUE] INDEX`: checked against the table, then reported as not kept.
     CreateIndex {
         name: Option<String>,
@@ -360,6 +373,13 @@ fn create(c: &mut Cursor) -> Result<Option<Statement>> {
             properties,
         }));
     }
+    let or_replace = c.keywords(&["or", "replace"]);
+    if c.keyword("view") {
+        return view(c, or_replace).map(Some);
+    }
+    if or_replace {
+        return Ok(None);
+    }
     if c.keywords(&["unique", "index"]) || c.keyword("index") {
         return index(c).map(Some);
     }
@@ -391,6 +411,29 @@ fn create(c: &mut Cursor) -> Result<Option<Statement>> {
         options,
         query: c.rest(),
     }))
+}
+
+/// The rest of `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(column, ...)] AS <query>`.
+fn view(c: &mut Cursor, or_replace: bool) -> Result<Statement> {
+    let if_not_exists = c.keywords(&["if", "not", "exists"]);
+    let name = c.object_name()?;
+    let mut columns = None;
+    if c.token(&Token::LParen) {
+        let mut names = vec![c.ident()?];
+        while c.token(&Token::Comma) {
+            names.push(c.ident()?);
+        }
+        c.expect(&Token::RParen)?;
+        columns = Some(names);
+    }
+    c.expect_keyword("as")?;
+    Ok(Statement::CreateView {
+        name,
+        or_replace,
+        if_not_exists,
+        columns,
+        query: c.rest(),
+    })
 }
 
 /// The rest of `CREATE [UNIQUE] INDEX [CONCURRENTLY] [[IF NOT EXISTS] name] ON [ONLY] table
@@ -571,6 +614,13 @@ fn drop(c: &mut Cursor) -> Result<Option<Statement>> {
             name,
             if_exists,
             cascade,
+        }));
+    }
+    if c.keyword("view") {
+        let if_exists = c.keywords(&["if", "exists"]);
+        return Ok(Some(Statement::DropView {
+            name: c.object_name()?,
+            if_exists,
         }));
     }
     if c.keyword("table") {
