@@ -59,6 +59,8 @@ impl MetaCache {
 
     /// Forgets what is cached about a database (after DDL through the gateway).
     pub(crate) fn invalidate(&self, db: &str) {
+        let db = db.to_lowercase();
+        let db = db.as_str();
         *self.databases.lock() = None;
         self.tables.lock().remove(db);
         self.providers.lock().retain(|(d, _), _| d != db);

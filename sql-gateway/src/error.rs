@@ -38,6 +38,9 @@ pub enum Error {
     /// A statement names a column the table does not have.
     #[error("{0}")]
     UndefinedColumn(String),
+    /// A column's type cannot change to the one asked for.
+    #[error("{0}")]
+    DatatypeMismatch(String),
     /// A statement for one kind of object names another (`DROP VIEW` of a table).
     #[error("{0}")]
     WrongObjectType(String),
@@ -89,6 +92,7 @@ impl Error {
             Error::NoSuchSchema(_) => "3F000",
             Error::UndefinedColumn(_) => "42703",
             Error::WrongObjectType(_) => "42809",
+            Error::DatatypeMismatch(_) => "42804",
             Error::DuplicateColumn(_) => "42701",
             Error::InvalidInput(_) => "22023",
             Error::Io(_) => "58030",

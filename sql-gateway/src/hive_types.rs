@@ -25,6 +25,32 @@ pub(crate) fn to_arrow(hive: &str) -> Result<DataType> {
     Ok(t)
 }
 
+/// Whether values written as `from` read correctly as `to` after a column's type changes:
+/// Hive's widening rules (a wider integer, integers to floating point and decimals, float to
+/// double, either to a decimal (Hive's numeric order ends in decimal), a decimal with no fewer
+/// integer or fraction digits, anything primitive to string).
+pub(crate) fn widens(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    let int_width = |t: &DataType| match t {
+        Int8 => Some(1),
+        Int16 => Some(2),
+        Int32 => Some(4),
+        Int64 => Some(8),
+        _ => None,
+    };
+    match (from, to) {
+        _ if from == to => true,
+        (_, Utf8) => !from.is_nested() && !matches!(from, Binary),
+        (f, t) if int_width(f).is_some() && int_width(t).is_some() => int_width(f) <= int_width(t),
+        (f, Float32 | Float64 | Decimal128(..)) if int_width(f).is_some() => true,
+        (Float32, Float64) | (Float32 | Float64, Decimal128(..)) => true,
+        (Decimal128(p, s), Decimal128(p2, s2)) => {
+            s2 >= s && (*p2 as i16 - *s2 as i16) >= (*p as i16 - *s as i16)
+        }
+        _ => false,
+    }
+}
+
 /// The Hive type name for an Arrow type, for tables the gateway creates.
 pub(crate) fn to_hive(t: &DataType) -> Result<String> {
     Ok(match t {

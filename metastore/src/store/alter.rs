@@ -67,8 +67,8 @@ impl LocalCatalog {
         self.commit(tx)
     }
 
-    /// A managed table in its default folder, renamed without a new location, moves to the
-    /// default folder of its new name, as in Hive. Returns the move when there is one.
+    /// A managed table in its default local folder, renamed without a new location, moves to
+    /// the default folder of its new name, as in Hive. Returns the move when there is one.
     fn relocate_managed(
         &self,
         old_db: u64,
@@ -87,7 +87,10 @@ impl LocalCatalog {
             Ok(d.location.trim_end_matches('/').to_string())
         };
         let in_default = old_loc == format!("{}/{}", db_loc(old_db)?, old.name);
-        if !old.owns_data() || !kept || !in_default {
+        // Only a local folder can be moved here; a table in object storage keeps its
+        // location (as Glue keeps it) rather than pointing at a folder nobody filled.
+        let movable = files::local_path(&old_loc).is_some();
+        if !old.owns_data() || !kept || !in_default || !movable {
             return Ok(None);
         }
         let new_loc = format!("{}/{}", db_loc(new_db)?, new.name);

@@ -1,23 +1,27 @@
 //! `ALTER TABLE` changes to a table's definition. Only the catalog changes: files are never
 //! rewritten, so as in Hive and Athena a new column reads as NULL from older files, and a
-//! changed type must be one the old values can be read as.
+//! changed type must be one the old values widen to. Changes that would misread existing
+//! files are refused: text files hold their fields by position, so a text table cannot drop
+//! or move columns.
 
-use datafusion::arrow::compute::can_cast_types;
-use metastore::model::{AlterTableOptions, Table};
+use metastore::model::{table_type, AlterTableOptions, Column, Table};
 
 use super::ddl::{done, hive_column, ordered_values};
-use super::parse::{Name, Position, TableChange};
+use super::parse::{ColumnDef, Name, Position, TableChange};
 use super::{Env, Output};
 use crate::error::{Error, Result};
-use crate::hive_types::to_arrow;
+use crate::format::TableFormat;
+use crate::hive_types::{to_arrow, widens};
 use crate::storage::Location;
 
-/// Runs `ALTER TABLE name <change> [CASCADE]`.
+/// Runs `ALTER TABLE name <change> [CASCADE]`; `notes` describes constraints given, which
+/// are not kept.
 pub(super) async fn alter_table(
     env: &Env<'_>,
     name: &Name,
     change: TableChange,
     cascade: bool,
+    mut notes: Vec<String>,
 ) -> Result<Output> {
     let db = env.db_of(name);
     env.user.check(&db, true)?;
@@ -26,44 +30,95 @@ pub(super) async fn alter_table(
     }
     // The stored form, not the gateway's reading of it: this is what is written back.
     let mut table = env.catalog.get_table(&db, &name.1).await?;
+    check_kind(&table, &change)?;
+    let mut renamed_into = None;
+    if let TableChange::RenameTo((new_db, _)) = &change {
+        let new_db = new_db.clone().unwrap_or_else(|| db.clone());
+        env.user.check(&new_db, true)?;
+        renamed_into = Some(new_db);
+    }
+    let unchanged = matches!(change, TableChange::Nothing);
+    notes.extend(apply(&mut table, change, &db)?);
+    if !unchanged {
+        let opts = AlterTableOptions {
+            cascade,
+            ..Default::default()
+        };
+        env.catalog.alter_table(&db, &name.1, table, &opts).await?;
+        env.cache.invalidate(&db);
+        if let Some(other) = renamed_into {
+            env.cache.invalidate(&other);
+        }
+    }
+    if notes.is_empty() {
+        return done("ALTER TABLE");
+    }
+    Ok(Output::Noted {
+        tag: "ALTER TABLE".into(),
+        notice: notes.join("; "),
+    })
+}
+
+/// Refuses changes the kind of table cannot take: a view has only its query (and
+/// properties); a Spark data-source table keeps its schema, path and format in Spark's own
+/// properties, which the gateway does not rewrite.
+fn check_kind(table: &Table, change: &TableChange) -> Result<()> {
+    let name = format!("{}.{}", table.db_name, table.name);
     let metadata_only = matches!(
         change,
-        TableChange::SetProperties(_) | TableChange::UnsetProperties { .. }
+        TableChange::SetProperties(_) | TableChange::UnsetProperties { .. } | TableChange::Nothing
     );
-    // Spark keeps a data-source table's schema and path in its own properties (a Hive
-    // table it made says `hive` here and follows the Hive columns).
+    if table.table_type == table_type::VIEW
+        && !metadata_only
+        && !matches!(change, TableChange::RenameTo(_))
+    {
+        return Err(Error::WrongObjectType(format!(
+            "{name} is a view: use CREATE OR REPLACE VIEW"
+        )));
+    }
     let provider = table.parameters.get("spark.sql.sources.provider");
     if !metadata_only && provider.is_some_and(|p| !p.eq_ignore_ascii_case("hive")) {
         return Err(Error::Unsupported(format!(
-            "{db}.{} is a Spark data-source table, whose schema and path Spark keeps in its own \
-             properties: change it through Spark",
-            name.1
+            "{name} is a Spark data-source table, whose schema and path Spark keeps in its own \
+             properties: change it through Spark"
         )));
     }
-    let mut renamed_into = None;
+    let keys: Vec<&String> = match change {
+        TableChange::SetProperties(pairs) => pairs.iter().map(|(k, _)| k).collect(),
+        TableChange::UnsetProperties { keys, .. } => keys.iter().collect(),
+        _ => vec![],
+    };
+    if let Some(k) = keys.iter().find(|k| k.starts_with("spark.sql.")) {
+        return Err(Error::Unsupported(format!(
+            "table property \"{k}\" belongs to Spark: change it through Spark"
+        )));
+    }
+    Ok(())
+}
+
+/// Applies `change` to `table` (of database `db`); returns a notice when the change has an
+/// effect the user should know of. A refused change leaves `table` as it was.
+fn apply(table: &mut Table, change: TableChange, db: &str) -> Result<Option<String>> {
+    let mut changed = table.clone();
+    let by_position = matches!(TableFormat::of(table), Ok(TableFormat::Text(_)));
+    let mut notice = None;
     match change {
+        TableChange::Nothing | TableChange::PartitionLocation { .. } => {}
         TableChange::AddColumns {
             columns,
             if_not_exists,
         } => {
             for c in columns {
-                if if_not_exists && find(&table, &c.name).is_ok() {
+                let taken = changed.sd.columns.iter().chain(&changed.partition_keys);
+                if if_not_exists && taken.clone().any(|k| k.name.eq_ignore_ascii_case(&c.name)) {
                     continue;
                 }
-                check_new_name(&table, &c.name)?;
-                table.sd.columns.push(hive_column(c)?);
+                check_new_name(&changed, &c.name)?;
+                changed.sd.columns.push(hive_column(c)?);
             }
         }
         TableChange::ReplaceColumns(columns) => {
-            let columns = columns
-                .into_iter()
-                .map(hive_column)
-                .collect::<Result<Vec<_>>>()?;
-            table.sd.columns.clear();
-            for c in columns {
-                check_new_name(&table, &c.name)?;
-                table.sd.columns.push(c);
-            }
+            replace_columns(&mut changed, columns, by_position)?
         }
         TableChange::ChangeColumn {
             old,
@@ -71,31 +126,40 @@ pub(super) async fn alter_table(
             type_name,
             comment,
             position,
-        } => change_column(&mut table, &old, &new, type_name, comment, position)?,
-        TableChange::DropColumn { name, if_exists } => match find(&table, &name) {
-            Ok(i) if table.sd.columns.len() == 1 => {
-                return Err(Error::InvalidInput(format!(
-                    "cannot drop \"{}\", the only data column",
-                    table.sd.columns[i].name
+        } => {
+            if by_position && position.is_some() {
+                return Err(moves_fields(&changed, "move a column"));
+            }
+            if !by_position && !old.eq_ignore_ascii_case(&new) {
+                notice = Some(format!(
+                    "{}.{} finds columns in its files by name: values written before as \
+                     \"{old}\" read as NULL under \"{new}\"",
+                    changed.db_name, changed.name
+                ));
+            }
+            change_column(&mut changed, &old, &new, type_name, comment, position)?;
+        }
+        TableChange::DropColumn { name, if_exists } => match find(&changed, &name) {
+            Ok(_) if by_position => return Err(moves_fields(&changed, "drop a column")),
+            Ok(_) if changed.sd.columns.len() == 1 => {
+                return Err(Error::Unsupported(format!(
+                    "cannot drop \"{name}\", the only data column"
                 )))
             }
             Ok(i) => {
-                table.sd.columns.remove(i);
+                changed.sd.columns.remove(i);
             }
-            Err(_) if if_exists => return done("ALTER TABLE"),
+            Err(_) if if_exists => {}
             Err(e) => return Err(e),
         },
         TableChange::RenameTo((new_db, new_name)) => {
-            let new_db = new_db.unwrap_or_else(|| db.clone());
-            env.user.check(&new_db, true)?;
-            table.db_name = new_db.clone();
-            table.name = new_name;
-            renamed_into = Some(new_db);
+            changed.db_name = new_db.unwrap_or_else(|| db.to_string());
+            changed.name = new_name;
         }
-        TableChange::SetProperties(pairs) => table.parameters.extend(pairs),
+        TableChange::SetProperties(pairs) => changed.parameters.extend(pairs),
         TableChange::UnsetProperties { keys, if_exists } => {
             for k in keys {
-                if table.parameters.remove(&k).is_none() && !if_exists {
+                if changed.parameters.remove(&k).is_none() && !if_exists {
                     return Err(Error::InvalidInput(format!(
                         "table property \"{k}\" is not set (use UNSET TBLPROPERTIES IF EXISTS)"
                     )));
@@ -104,35 +168,64 @@ pub(super) async fn alter_table(
         }
         TableChange::SetLocation(location) => {
             Location::parse(&location)?;
-            table.sd.location = Some(location);
+            changed.sd.location = Some(location);
         }
-        TableChange::PartitionLocation { .. } => unreachable!("handled above"),
     }
-    let opts = AlterTableOptions {
-        cascade,
-        ..Default::default()
-    };
-    env.catalog.alter_table(&db, &name.1, table, &opts).await?;
-    env.cache.invalidate(&db);
-    if let Some(other) = renamed_into {
-        env.cache.invalidate(&other);
-    }
-    done("ALTER TABLE")
+    *table = changed;
+    Ok(notice)
 }
 
-/// The index of data column `name` (any case).
+/// The refusal for a text table asked to drop or move a column.
+fn moves_fields(table: &Table, what: &str) -> Error {
+    Error::Unsupported(format!(
+        "cannot {what} of {}.{}: its text files hold fields by position, so every row \
+         already written would be misread",
+        table.db_name, table.name
+    ))
+}
+
+/// Hive's `REPLACE COLUMNS`: a column kept under its name must widen to its new type; a text
+/// table can only gain columns at the end.
+fn replace_columns(table: &mut Table, columns: Vec<ColumnDef>, by_position: bool) -> Result<()> {
+    let old = std::mem::take(&mut table.sd.columns);
+    if by_position && columns.len() < old.len() {
+        return Err(moves_fields(table, "drop columns"));
+    }
+    for c in columns.into_iter().map(hive_column) {
+        let c = c?;
+        if let Some(before) = old.iter().find(|o| o.name.eq_ignore_ascii_case(&c.name)) {
+            check_widens(before, &c.type_name)?;
+        }
+        check_new_name(table, &c.name)?;
+        table.sd.columns.push(c);
+    }
+    Ok(())
+}
+
+/// The index of data column `name` (any case); a partition column cannot change here.
 fn find(table: &Table, name: &str) -> Result<usize> {
-    table
+    if let Some(i) = table
         .sd
         .columns
         .iter()
         .position(|c| c.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| {
-            Error::UndefinedColumn(format!(
-                "column \"{name}\" of {}.{} does not exist",
-                table.db_name, table.name
-            ))
-        })
+    {
+        return Ok(i);
+    }
+    if table
+        .partition_keys
+        .iter()
+        .any(|k| k.name.eq_ignore_ascii_case(name))
+    {
+        return Err(Error::Unsupported(format!(
+            "\"{name}\" is a partition column of {}.{}: its values are folder names",
+            table.db_name, table.name
+        )));
+    }
+    Err(Error::UndefinedColumn(format!(
+        "column \"{name}\" of {}.{} does not exist",
+        table.db_name, table.name
+    )))
 }
 
 /// A column name must not be taken by a data or partition column.
@@ -147,8 +240,21 @@ fn check_new_name(table: &Table, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Hive's `CHANGE COLUMN` (and PostgreSQL's `RENAME COLUMN` / `ALTER COLUMN ... TYPE`). A
-/// refused change leaves `table` as it was.
+/// Values written as `column`'s type must read correctly as `to`.
+fn check_widens(column: &Column, to: &str) -> Result<()> {
+    if widens(&to_arrow(&column.type_name)?, &to_arrow(to)?) {
+        return Ok(());
+    }
+    Err(Error::DatatypeMismatch(format!(
+        "column \"{}\" cannot change from {} to {to}: the values already written would not \
+         read as the new type (Hive allows only widening: a larger integer or decimal, float \
+         to double, anything to string)",
+        column.name, column.type_name
+    )))
+}
+
+/// Hive's `CHANGE COLUMN` (and PostgreSQL's `RENAME COLUMN` / `ALTER COLUMN ... TYPE`) on a
+/// copy of the table.
 fn change_column(
     table: &mut Table,
     old: &str,
@@ -157,19 +263,11 @@ fn change_column(
     comment: Option<String>,
     position: Option<Position>,
 ) -> Result<()> {
-    let mut changed = table.clone();
-    let i = find(&changed, old)?;
-    let mut column = changed.sd.columns.remove(i);
-    check_new_name(&changed, new)?;
+    let i = find(table, old)?;
+    let mut column = table.sd.columns.remove(i);
+    check_new_name(table, new)?;
     if let Some(t) = type_name {
-        let (from, to) = (to_arrow(&column.type_name)?, to_arrow(&t)?);
-        if !can_cast_types(&from, &to) {
-            return Err(Error::InvalidInput(format!(
-                "column \"{old}\" cannot change from {} to {t}: the values already written \
-                 could not be read as the new type",
-                column.type_name
-            )));
-        }
+        check_widens(&column, &t)?;
         column.type_name = t;
     }
     column.name = new.to_string();
@@ -179,10 +277,9 @@ fn change_column(
     let at = match position {
         None => i,
         Some(Position::First) => 0,
-        Some(Position::After(after)) => find(&changed, &after)? + 1,
+        Some(Position::After(after)) => find(table, &after)? + 1,
     };
-    changed.sd.columns.insert(at, column);
-    *table = changed;
+    table.sd.columns.insert(at, column);
     Ok(())
 }
 
@@ -208,67 +305,4 @@ async fn partition_location(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use metastore::model::Column;
-
-    fn table() -> Table {
-        let col = |n: &str, t: &str| Column {
-            name: n.into(),
-            type_name: t.into(),
-            comment: None,
-        };
-        let mut t = Table {
-            db_name: "d".into(),
-            name: "t".into(),
-            partition_keys: vec![col("dt", "string")],
-            ..Default::default()
-        };
-        t.sd.columns = vec![col("a", "int"), col("b", "string"), col("c", "double")];
-        t
-    }
-
-    fn names(t: &Table) -> Vec<&str> {
-        t.sd.columns.iter().map(|c| c.name.as_str()).collect()
-    }
-
-    #[test]
-    fn change_column_renames_retypes_and_moves() {
-        let mut t = table();
-        change_column(&mut t, "A", "id", Some("bigint".into()), None, None).unwrap();
-        assert_eq!(names(&t), ["id", "b", "c"]);
-        assert_eq!(t.sd.columns[0].type_name, "bigint");
-        change_column(
-            &mut t,
-            "c",
-            "c",
-            None,
-            Some("x".into()),
-            Some(Position::First),
-        )
-        .unwrap();
-        assert_eq!(names(&t), ["c", "id", "b"]);
-        assert_eq!(t.sd.columns[0].comment.as_deref(), Some("x"));
-        let after = Some(Position::After("b".into()));
-        change_column(&mut t, "c", "c", None, None, after).unwrap();
-        assert_eq!(names(&t), ["id", "b", "c"]);
-    }
-
-    #[test]
-    fn change_column_refuses_clashes_and_unreadable_types() {
-        let mut t = table();
-        let clash = change_column(&mut t, "a", "dt", None, None, None);
-        assert!(matches!(clash, Err(Error::DuplicateColumn(_))), "{clash:?}");
-        let missing = change_column(&mut t, "nope", "x", None, None, None);
-        assert!(
-            matches!(missing, Err(Error::UndefinedColumn(_))),
-            "{missing:?}"
-        );
-        let unreadable = change_column(&mut t, "a", "a", Some("map<int,int>".into()), None, None);
-        assert!(
-            matches!(unreadable, Err(Error::InvalidInput(_))),
-            "{unreadable:?}"
-        );
-        assert_eq!(t, table(), "a refused change leaves the table as it was");
-    }
-}
+mod tests;

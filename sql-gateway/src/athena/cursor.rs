@@ -211,6 +211,11 @@ impl Cursor {
         text.trim().trim_end_matches(';').trim().to_string()
     }
 
+    /// A column type, PostgreSQL names turned into Hive's (`text` → `string`).
+    pub(crate) fn column_type(&mut self) -> Result<String> {
+        Ok(crate::hive_types::hive_spelling(&self.hive_type()?))
+    }
+
     /// A type written as Hive spells it (`decimal(10,2)`, `array<struct<a:int>>`), as text.
     pub(crate) fn hive_type(&mut self) -> Result<String> {
         let mut out = String::new();
@@ -230,16 +235,20 @@ impl Cursor {
             }
             self.pos += 1;
             // Words stay apart (`array<double precision>`); everything else is written tight.
-            if matches!(t, Token::Word(_)) && out.ends_with(|c: char| c.is_alphanumeric()) {
+            if matches!(t, Token::Word(_))
+                && out.ends_with(|c: char| c.is_alphanumeric() || c == ')')
+            {
                 out.push(' ');
             }
             out.push_str(&t.to_string());
+            let closed = matches!(t, Token::RParen | Token::Gt | Token::ShiftRight);
             if depth == 0
-                && matches!(t, Token::Word(_))
+                && (closed || matches!(t, Token::Word(_)))
                 && !matches!(self.peek(), Some(Token::Lt | Token::LParen))
             {
-                // A plain word type (`int`), or one word of a longer name (`double precision`,
-                // `character varying(20)`, `timestamp without time zone`).
+                // A complete type (`int`, `varchar(50)`, `array<int>`), unless a longer name
+                // goes on (`double precision`, `character varying(20)`,
+                // `timestamp(3) without time zone`).
                 const GOES_ON: [&str; 7] = [
                     "precision",
                     "varying",

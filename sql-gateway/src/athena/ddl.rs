@@ -150,6 +150,12 @@ pub(super) async fn create_index(
     columns: &[String],
 ) -> Result<Output> {
     let t = env.table(table, true).await?;
+    if t.table_type == table_type::VIEW {
+        return Err(Error::WrongObjectType(format!(
+            "{}.{} is a view: views have no indexes",
+            t.db_name, t.name
+        )));
+    }
     let known = t.sd.columns.iter().chain(&t.partition_keys);
     if let Some(missing) = columns
         .iter()

@@ -117,7 +117,8 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             table,
             change,
             cascade,
-        } => alter::alter_table(env, &table, change, cascade).await,
+            notes,
+        } => alter::alter_table(env, &table, change, cascade, notes).await,
         Statement::CreateView {
             name,
             or_replace,

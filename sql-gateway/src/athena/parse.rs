@@ -138,12 +138,14 @@ pub(crate) enum Statement {
         columns: Option<Vec<String>>,
         query: String,
     },
-    /// `ALTER TABLE` other than partitions; `cascade` applies column changes to every
-    /// partition's own columns too (Hive's `CASCADE`).
+    /// `ALTER TABLE` other than adding and dropping partitions; `cascade` applies column
+    /// changes to every partition's own columns too (Hive's `CASCADE`); `notes` describes
+    /// constraints given, which are not kept.
     AlterTable {
         table: Name,
         change: TableChange,
         cascade: bool,
+        notes: Vec<String>,
     },
     /// `CREATE [OR REPLACE] VIEW [IF NOT EXISTS] name [(column, ...)] AS <query>`, kept in
     /// the catalog.
@@ -489,27 +491,33 @@ fn columns(c: &mut Cursor, notes: &mut Vec<String>) -> Result<Vec<ColumnDef>> {
             }
             continue;
         }
-        let name = c.ident()?;
-        let type_name = crate::hive_types::hive_spelling(&c.hive_type()?);
-        constraints::check_type(&name, &type_name)?;
-        constraints::column(c, &name, notes)?;
-        let comment = if c.keyword("comment") {
-            Some(c.string()?)
-        } else {
-            None
-        };
-        constraints::column(c, &name, notes)?;
-        out.push(ColumnDef {
-            name,
-            type_name,
-            comment,
-        });
+        out.push(column_def(c, notes)?);
         if !c.token(&Token::Comma) {
             break;
         }
     }
     c.expect(&Token::RParen)?;
     Ok(out)
+}
+
+/// `name type [constraints] [COMMENT '...'] [constraints]`; the constraints are described in
+/// `notes`.
+fn column_def(c: &mut Cursor, notes: &mut Vec<String>) -> Result<ColumnDef> {
+    let name = c.ident()?;
+    let type_name = c.column_type()?;
+    constraints::check_type(&name, &type_name)?;
+    constraints::column(c, &name, notes)?;
+    let comment = if c.keyword("comment") {
+        Some(c.string()?)
+    } else {
+        None
+    };
+    constraints::column(c, &name, notes)?;
+    Ok(ColumnDef {
+        name,
+        type_name,
+        comment,
+    })
 }
 
 fn table_clauses(c: &mut Cursor, t: &mut CreateTable) -> Result<()> {

@@ -53,6 +53,10 @@ static PHRASE_PATTERNS: LazyLock<Vec<(Regex, &str)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// `timestamp(p)`: Hive's timestamps have no declared precision.
+static TIMESTAMP_DIGITS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\btimestamp\s*\(\s*\d+\s*\)").expect("a constant pattern"));
+
 /// `float(p)`, with its precision in bits.
 static FLOAT_BITS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bfloat\s*\(\s*(\d+)\s*\)").expect("a constant pattern"));
@@ -63,7 +67,10 @@ static WORD: LazyLock<Regex> =
 /// `type_text` with PostgreSQL's names replaced by Hive's, lower case; a Hive type comes back
 /// unchanged apart from case and spacing. Struct field names (a word before `:`) are kept.
 pub(crate) fn hive_spelling(type_text: &str) -> String {
-    let mut text = type_text.trim().to_ascii_lowercase();
+    let lower = type_text.trim().to_ascii_lowercase();
+    let mut text = TIMESTAMP_DIGITS
+        .replace_all(&lower, "timestamp")
+        .into_owned();
     for (pattern, hive) in PHRASE_PATTERNS.iter() {
         text = pattern.replace_all(&text, *hive).into_owned();
     }
@@ -128,6 +135,7 @@ mod tests {
             ("TIMESTAMP WITHOUT TIME ZONE", "timestamp"),
             ("timestamp  with time zone", "timestamp"),
             ("timestamptz", "timestamp"),
+            ("TIMESTAMP(6) WITHOUT TIME ZONE", "timestamp"),
             ("bytea", "binary"),
             ("jsonb", "string"),
             ("array<integer>", "array<int>"),

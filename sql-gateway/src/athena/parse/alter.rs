@@ -5,7 +5,7 @@
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::super::cursor::Cursor;
-use super::{columns, ColumnDef, Name, Statement};
+use super::{column_def, columns, constraints, ColumnDef, Name, Statement};
 use crate::error::{Error, Result};
 
 /// A change to a table's definition (not its partitions).
@@ -30,6 +30,8 @@ pub(crate) enum TableChange {
         /// `FIRST` or `AFTER column`.
         position: Option<Position>,
     },
+    /// Nothing to change: a constraint added or dropped, which Lakehive does not keep.
+    Nothing,
     /// PostgreSQL's `DROP COLUMN`.
     DropColumn {
         name: String,
@@ -60,54 +62,66 @@ pub(crate) enum Position {
 /// What follows `ALTER TABLE`.
 pub(super) fn alter(c: &mut Cursor) -> Result<Statement> {
     let table = c.object_name()?;
+    let mut notes = Vec::new();
+    // PostgreSQL has no CASCADE for columns: its spellings carry a change to every partition,
+    // so rows appended to an old partition keep the new column in every engine.
     let mut cascade = false;
     let change = if c.keyword("add") {
         if let Some(stmt) = add_partitions(c, &table)? {
             return Ok(stmt);
         }
-        add_columns(c)?
+        if let Some(constraint) = constraints::table(c)? {
+            notes.push(constraint);
+            TableChange::Nothing
+        } else if c.keyword("columns") {
+            TableChange::AddColumns {
+                columns: columns(c, &mut notes)?,
+                if_not_exists: false,
+            }
+        } else {
+            let _ = c.keyword("column");
+            cascade = true;
+            let if_not_exists = c.keywords(&["if", "not", "exists"]);
+            TableChange::AddColumns {
+                columns: vec![column_def(c, &mut notes)?],
+                if_not_exists,
+            }
+        }
     } else if c.keyword("drop") {
         if let Some(stmt) = drop_partitions(c, &table)? {
             return Ok(stmt);
         }
-        let _ = c.keyword("column");
-        let if_exists = c.keywords(&["if", "exists"]);
-        TableChange::DropColumn {
-            name: c.ident()?,
-            if_exists,
+        if c.keyword("constraint") {
+            let _ = c.keywords(&["if", "exists"]);
+            notes.push(format!("DROP CONSTRAINT {}", c.ident()?));
+            let _ = c.keyword("cascade") || c.keyword("restrict");
+            TableChange::Nothing
+        } else {
+            let _ = c.keyword("column");
+            cascade = true;
+            let if_exists = c.keywords(&["if", "exists"]);
+            TableChange::DropColumn {
+                name: c.ident()?,
+                if_exists,
+            }
         }
     } else if c.keywords(&["replace", "columns"]) {
-        TableChange::ReplaceColumns(columns(c, &mut Vec::new())?)
+        TableChange::ReplaceColumns(columns(c, &mut notes)?)
     } else if c.keyword("change") {
         change_column(c)?
-    } else if c.keywords(&["alter", "column"]) || c.keyword("alter") {
-        let name = c.ident()?;
-        let _ = c.keywords(&["set", "data"]);
-        c.expect_keyword("type")?;
-        let type_name = Some(crate::hive_types::hive_spelling(&c.hive_type()?));
-        TableChange::ChangeColumn {
-            old: name.clone(),
-            new: name,
-            type_name,
-            comment: None,
-            position: None,
-        }
+    } else if c.keyword("alter") {
+        cascade = true;
+        alter_column(c, &mut notes)?
     } else if c.keyword("rename") {
+        cascade = true;
         rename(c)?
     } else if c.keywords(&["set", "tblproperties"]) {
         TableChange::SetProperties(c.string_pairs()?)
     } else if c.keywords(&["unset", "tblproperties"]) {
-        let if_exists = c.keywords(&["if", "exists"]);
-        c.expect(&Token::LParen)?;
-        let mut keys = vec![c.string()?];
-        while c.token(&Token::Comma) {
-            keys.push(c.string()?);
-        }
-        c.expect(&Token::RParen)?;
-        TableChange::UnsetProperties { keys, if_exists }
+        unset_properties(c)?
     } else if c.keywords(&["set", "location"]) {
         TableChange::SetLocation(c.string()?)
-    } else if is_word(c, "partition") {
+    } else if is_keyword(c, "partition") {
         let spec = spec(c)?;
         if !c.keywords(&["set", "location"]) {
             return Err(Error::Unsupported(
@@ -119,25 +133,79 @@ pub(super) fn alter(c: &mut Cursor) -> Result<Statement> {
             location: c.string()?,
         }
     } else {
-        return Err(
-            c.error("ADD, DROP, REPLACE COLUMNS, CHANGE, ALTER, RENAME, SET, UNSET or PARTITION")
-        );
+        return Err(Error::Unsupported(format!(
+            "ALTER TABLE {}",
+            c.rest()
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ")
+        )));
     };
     // Hive's CASCADE / RESTRICT after column changes.
     if c.keyword("cascade") {
         cascade = true;
-    } else {
-        let _ = c.keyword("restrict");
+    } else if c.keyword("restrict") {
+        cascade = false;
     }
     Ok(Statement::AlterTable {
         table,
         change,
         cascade,
+        notes,
     })
 }
 
-fn is_word(c: &mut Cursor, word: &str) -> bool {
-    matches!(c.peek(), Some(Token::Word(w)) if w.value.eq_ignore_ascii_case(word))
+/// An unquoted keyword next (a quoted `"partition"` is a name).
+fn is_keyword(c: &mut Cursor, word: &str) -> bool {
+    matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none()
+        && w.value.eq_ignore_ascii_case(word))
+}
+
+/// PostgreSQL's `ALTER [COLUMN] c TYPE t` / `SET DATA TYPE t`, and `SET/DROP NOT NULL`, which
+/// Lakehive notes but does not keep.
+fn alter_column(c: &mut Cursor, notes: &mut Vec<String>) -> Result<TableChange> {
+    let _ = c.keyword("column");
+    let name = c.ident()?;
+    if c.keywords(&["set", "not", "null"]) || c.keywords(&["drop", "not", "null"]) {
+        notes.push(format!("NOT NULL ({name})"));
+        return Ok(TableChange::Nothing);
+    }
+    let retype = if c.keyword("set") {
+        c.keywords(&["data", "type"])
+    } else {
+        c.keyword("type")
+    };
+    if !retype {
+        return Err(Error::Unsupported(format!(
+            "ALTER COLUMN {name} other than TYPE or SET/DROP NOT NULL (no defaults are kept)"
+        )));
+    }
+    let type_name = Some(c.column_type()?);
+    if c.keyword("using") {
+        return Err(Error::Unsupported(
+            "ALTER COLUMN ... TYPE ... USING: files are not rewritten".into(),
+        ));
+    }
+    Ok(TableChange::ChangeColumn {
+        old: name.clone(),
+        new: name,
+        type_name,
+        comment: None,
+        position: None,
+    })
+}
+
+/// `UNSET TBLPROPERTIES [IF EXISTS] ('k', ...)`.
+fn unset_properties(c: &mut Cursor) -> Result<TableChange> {
+    let if_exists = c.keywords(&["if", "exists"]);
+    c.expect(&Token::LParen)?;
+    let mut keys = vec![c.string()?];
+    while c.token(&Token::Comma) {
+        keys.push(c.string()?);
+    }
+    c.expect(&Token::RParen)?;
+    Ok(TableChange::UnsetProperties { keys, if_exists })
 }
 
 /// `ADD [IF NOT EXISTS] PARTITION (...) [LOCATION '...'] ...`; `None` (nothing consumed)
@@ -145,12 +213,12 @@ fn is_word(c: &mut Cursor, word: &str) -> bool {
 fn add_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
     let save = c.position();
     let if_not_exists = c.keywords(&["if", "not", "exists"]);
-    if !is_word(c, "partition") {
+    if !is_keyword(c, "partition") {
         c.rewind(save);
         return Ok(None);
     }
     let mut parts = Vec::new();
-    while is_word(c, "partition") {
+    while is_keyword(c, "partition") {
         let values = spec(c)?;
         let location = if c.keyword("location") {
             Some(c.string()?)
@@ -166,39 +234,12 @@ fn add_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
     }))
 }
 
-/// `ADD COLUMNS (...)` (Hive) or `ADD [COLUMN] [IF NOT EXISTS] name type` (PostgreSQL).
-fn add_columns(c: &mut Cursor) -> Result<TableChange> {
-    if c.keyword("columns") {
-        return Ok(TableChange::AddColumns {
-            columns: columns(c, &mut Vec::new())?,
-            if_not_exists: false,
-        });
-    }
-    let _ = c.keyword("column");
-    let if_not_exists = c.keywords(&["if", "not", "exists"]);
-    let name = c.ident()?;
-    let type_name = crate::hive_types::hive_spelling(&c.hive_type()?);
-    let comment = if c.keyword("comment") {
-        Some(c.string()?)
-    } else {
-        None
-    };
-    Ok(TableChange::AddColumns {
-        columns: vec![ColumnDef {
-            name,
-            type_name,
-            comment,
-        }],
-        if_not_exists,
-    })
-}
-
 /// `DROP [IF EXISTS] PARTITION (...), PARTITION (...) [PURGE]`; `None` (nothing consumed)
 /// when a column follows instead.
 fn drop_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
     let save = c.position();
     let if_exists = c.keywords(&["if", "exists"]);
-    if !is_word(c, "partition") {
+    if !is_keyword(c, "partition") {
         c.rewind(save);
         return Ok(None);
     }
@@ -219,7 +260,7 @@ fn change_column(c: &mut Cursor) -> Result<TableChange> {
     let _ = c.keyword("column");
     let old = c.ident()?;
     let new = c.ident()?;
-    let type_name = Some(crate::hive_types::hive_spelling(&c.hive_type()?));
+    let type_name = Some(c.column_type()?);
     let comment = if c.keyword("comment") {
         Some(c.string()?)
     } else {

@@ -25,7 +25,7 @@ const ENFORCEMENT: [&str; 7] = [
 /// Refuses the parts of a column definition whose meaning Lakehive cannot keep.
 fn refuse(what: &str) -> Error {
     Error::Unsupported(format!(
-        "{what} in CREATE TABLE: Lakehive tables store the values an INSERT gives and nothing else"
+        "{what}: Lakehive tables store the values an INSERT gives and nothing else"
     ))
 }
 
@@ -47,6 +47,7 @@ pub(super) fn column(c: &mut Cursor, column: &str, out: &mut Vec<String>) -> Res
         } else if c.keywords(&["not", "null"]) {
             out.push(format!("NOT NULL ({column})"));
         } else if c.keyword("null") || enforcement(c) {
+            // Says nothing Lakehive keeps.
         } else if c.keywords(&["primary", "key"]) {
             out.push(format!("PRIMARY KEY ({column})"));
         } else if c.keyword("unique") {
@@ -72,6 +73,13 @@ pub(super) fn column(c: &mut Cursor, column: &str, out: &mut Vec<String>) -> Res
 /// `CONSTRAINT pk PRIMARY KEY (a)`, `FOREIGN KEY (a) REFERENCES t (b)`), described for the
 /// notice; `None` when a column starts here.
 pub(super) fn table(c: &mut Cursor) -> Result<Option<String>> {
+    // `unique int` and `check int` are columns: a table constraint's list follows its word.
+    let start = c.position();
+    if (c.keyword("unique") || c.keyword("check")) && !matches!(c.peek(), Some(Token::LParen)) {
+        c.rewind(start);
+        return Ok(None);
+    }
+    c.rewind(start);
     let named = c.keyword("constraint");
     if named {
         c.ident()?;

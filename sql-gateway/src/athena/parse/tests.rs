@@ -14,7 +14,7 @@ fn hands_ordinary_sql_to_datafusion() {
         "SHOW search_path",
         "explain select 1",
         "set x = 1",
-        "create view v as select 1",
+        "create temporary view v as select 1",
     ] {
         assert_eq!(parse(sql).unwrap(), None, "{sql}");
     }
@@ -96,6 +96,8 @@ fn create_table_notes_constraints_it_does_not_keep() {
     };
     let names: Vec<_> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "name", "org", "note"]);
+    let types: Vec<_> = t.columns.iter().map(|c| c.type_name.as_str()).collect();
+    assert_eq!(types, ["int", "varchar(50)", "bigint", "string"]);
     assert_eq!(t.columns[3].comment.as_deref(), Some("n"));
     assert_eq!(
         t.constraints,
@@ -113,6 +115,18 @@ fn create_table_notes_constraints_it_does_not_keep() {
         panic!()
     };
     assert_eq!(t.constraints, ["PRIMARY KEY (a)"]);
+    let typed = "CREATE TABLE t (a DECIMAL(10,2) NOT NULL, b array<int> NOT NULL,
+        c TIMESTAMP(3) WITHOUT TIME ZONE NOT NULL, unique int, \"check\" int)";
+    let Statement::CreateTable(t) = ok(typed) else {
+        panic!()
+    };
+    let types: Vec<_> = t.columns.iter().map(|c| c.type_name.as_str()).collect();
+    assert_eq!(
+        types,
+        ["decimal(10,2)", "array<int>", "timestamp", "int", "int"]
+    );
+    assert_eq!(t.columns[3].name, "unique");
+    assert_eq!(t.constraints.len(), 3);
 }
 
 #[test]
@@ -337,11 +351,72 @@ fn parses_alter_table_in_hive_and_postgresql_spelling() {
     };
     assert_eq!(
         change("alter table t add column if not exists note text"),
-        (pg, false)
+        (pg, true),
+        "PostgreSQL's spellings change every partition too"
+    );
+    assert!(!change("alter table t add column n int restrict").1);
+    let Statement::AlterTable {
+        change: what,
+        notes,
+        ..
+    } = ok("ALTER TABLE t ADD CONSTRAINT pk PRIMARY KEY (id)")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (what, notes),
+        (TableChange::Nothing, vec!["PRIMARY KEY (id)".into()])
+    );
+    let Statement::AlterTable { notes, .. } = ok("alter table t add c int not null") else {
+        panic!()
+    };
+    assert_eq!(notes, ["NOT NULL (c)"]);
+    assert_eq!(
+        change("alter table t alter column c drop not null").0,
+        TableChange::Nothing
+    );
+    assert_eq!(
+        change("alter table t drop constraint pk").0,
+        TableChange::Nothing
+    );
+    for unsupported in [
+        "alter table t set serdeproperties ('a' = 'b')",
+        "alter table t owner to bob",
+        "alter table t alter c set default 1",
+        "alter table t alter c type bigint using c::bigint",
+    ] {
+        assert!(
+            matches!(parse(unsupported), Err(Error::Unsupported(_))),
+            "{unsupported}"
+        );
+    }
+    let Statement::AlterTable { change: what, .. } = ok("alter table t add \"partition\" int")
+    else {
+        panic!()
+    };
+    assert!(
+        matches!(what, TableChange::AddColumns { ref columns, .. } if columns[0].name == "partition")
     );
     assert_eq!(
         change("ALTER TABLE t REPLACE COLUMNS (a bigint)").0,
         TableChange::ReplaceColumns(vec![col("a", "bigint")])
+    );
+    assert_eq!(
+        change("ALTER TABLE t CHANGE COLUMN a b double COMMENT 'x' AFTER c").0,
+        change("ALTER TABLE t CHANGE a b double COMMENT 'x' AFTER c").0
+    );
+    assert_eq!(
+        change("ALTER TABLE t CHANGE p p decimal(12,2) FIRST CASCADE"),
+        (
+            TableChange::ChangeColumn {
+                old: "p".into(),
+                new: "p".into(),
+                type_name: Some("decimal(12,2)".into()),
+                comment: None,
+                position: Some(Position::First),
+            },
+            true
+        )
     );
     assert_eq!(
         change("ALTER TABLE t CHANGE COLUMN a b double COMMENT 'x' AFTER c").0,
