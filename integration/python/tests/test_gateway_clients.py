@@ -149,6 +149,22 @@ def test_psql_ddl_with_constraints_and_indexes(gw):
         psql(gw, "-c", "DROP DATABASE IF EXISTS psql_ddl CASCADE")
 
 
+def test_search_path_sets_the_current_schema(gw):
+    """`SET search_path` (psql, DBeaver's schema switch, pgjdbc's setSchema) makes the first
+    existing database current: unqualified names resolve there and current_schema() says so.
+    Names that are not databases (`"$user"`, `public`) are passed over."""
+    out = psql(gw, "-c", 'SET search_path TO "$user", public, sales; '
+                         "SELECT count(*) FROM orders; SELECT current_schema()")
+    assert lines(out)[-2:] == [str(len(ORDERS)), "sales"]
+    with pg_connect(gw) as c:
+        c.execute("SET search_path = 'sales'")
+        assert c.execute("SELECT count(*) FROM customers").fetchone()[0] > 0
+        c.execute("SET search_path TO DEFAULT")
+        assert c.execute("SELECT current_schema()").fetchone() == ("default",)
+        with pytest.raises(pgerrors.UndefinedTable):
+            c.execute("SELECT count(*) FROM customers")
+
+
 def test_psql_dt_lists_tables(gw):
     rows = fields(psql(gw, "-c", "\\dt"))
     assert ["default", "gw_clicks"] in [r[:2] for r in rows], rows

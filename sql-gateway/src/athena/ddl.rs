@@ -300,3 +300,29 @@ pub(super) async fn repair(env: &Env<'_>, t: &Table, mode: MsckMode) -> Result<u
     .await?;
     Ok(report.added.len() + report.dropped.len())
 }
+
+/// `SET search_path`: the first listed database that exists and the user may read becomes
+/// the current schema (`"$user"` and `public`, which tools put first, usually do not exist);
+/// none, or `DEFAULT`, is `default`. `current_schema()` follows it.
+pub(super) async fn set_schema(env: &Env<'_>, names: &[String]) -> Result<Output> {
+    let existing = env.catalog.list_databases(None).await?;
+    let chosen = names
+        .iter()
+        .map(|n| n.to_lowercase())
+        .find(|n| existing.contains(n) && env.user.check(n, false).is_ok())
+        .unwrap_or_else(|| "default".to_string());
+    let state = env.ctx.state_ref();
+    state
+        .write()
+        .config_mut()
+        .options_mut()
+        .catalog
+        .default_schema
+        .clone_from(&chosen);
+    env.ctx.register_udf(crate::constant_udf(
+        "current_schema",
+        vec![],
+        datafusion::common::ScalarValue::Utf8(Some(chosen)),
+    ));
+    done("SET")
+}

@@ -156,6 +156,7 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
             query,
         } => write::insert(env, &table, columns.as_deref(), &query).await,
         Statement::Accept(tag) => Ok(Output::Done(tag.to_string())),
+        Statement::SetSchema(names) => ddl::set_schema(env, &names).await,
         Statement::ShowSetting(name) => {
             let value = parse::SETTINGS
                 .iter()

@@ -166,6 +166,9 @@ pub(crate) enum Statement {
         table: Name,
         columns: Vec<String>,
     },
+    /// `SET search_path TO a, b` / `SET SCHEMA 'a'`: the current schema becomes the first
+    /// that exists.
+    SetSchema(Vec<String>),
     /// A session command accepted without effect (`DISCARD ALL`, `SAVEPOINT s`); the tag.
     Accept(&'static str),
     /// `SHOW <setting>` of a server setting clients check.
@@ -204,6 +207,7 @@ impl Statement {
                 | Statement::ShowColumns { .. }
                 | Statement::Describe { .. }
                 | Statement::Accept(_)
+                | Statement::SetSchema(_)
                 | Statement::ShowSetting(_)
         )
     }
@@ -253,6 +257,8 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
     } else if c.keywords(&["rollback", "to"]) {
         let _ = c.rest();
         Some(Statement::Accept("ROLLBACK"))
+    } else if c.keyword("set") {
+        set_schema(&mut c)?
     } else if c.keyword("create") {
         create(&mut c)?
     } else if c.keyword("drop") {
@@ -275,6 +281,34 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
         c.expect_end()?;
     }
     Ok(stmt)
+}
+
+/// `SET [SESSION | LOCAL] search_path {TO | =} name, ...` or `SET SCHEMA 'name'`; other
+/// settings are DataFusion's (`None`).
+fn set_schema(c: &mut Cursor) -> Result<Option<Statement>> {
+    let _ = c.keyword("session") || c.keyword("local");
+    if c.keyword("schema") {
+        return Ok(Some(Statement::SetSchema(vec![c.string()?])));
+    }
+    if !c.keyword("search_path") {
+        return Ok(None);
+    }
+    if !c.keyword("to") {
+        c.expect(&Token::Eq)?;
+    }
+    if c.keyword("default") {
+        return Ok(Some(Statement::SetSchema(vec![])));
+    }
+    let mut names = Vec::new();
+    loop {
+        names.push(match c.peek() {
+            Some(Token::SingleQuotedString(_)) => c.string()?,
+            _ => c.ident()?,
+        });
+        if !c.token(&Token::Comma) {
+            return Ok(Some(Statement::SetSchema(names)));
+        }
+    }
 }
 
 /// An INSERT's optional column list and its query. `(` may also open a parenthesized query.
