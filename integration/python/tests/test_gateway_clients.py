@@ -159,6 +159,7 @@ def test_search_path_sets_the_current_schema(gw):
     with pg_connect(gw) as c:
         c.execute("SET search_path = 'sales'")
         assert c.execute("SELECT count(*) FROM customers").fetchone()[0] > 0
+        assert c.execute("SHOW search_path").fetchone() == ("sales",)
         c.execute("SET search_path TO DEFAULT")
         assert c.execute("SELECT current_schema()").fetchone() == ("default",)
         with pytest.raises(pgerrors.UndefinedTable):

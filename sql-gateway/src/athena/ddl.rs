@@ -179,6 +179,14 @@ pub(super) async fn create_index(
 pub(super) async fn drop_table(env: &Env<'_>, name: &Name, if_exists: bool) -> Result<Output> {
     let db = env.db_of(name);
     env.user.check(&db, true)?;
+    if let Ok(t) = env.catalog.get_table(&db, &name.1).await {
+        if t.table_type == table_type::VIEW {
+            return Err(Error::WrongObjectType(format!(
+                "\"{db}.{}\" is a view: use DROP VIEW",
+                name.1
+            )));
+        }
+    }
     match env.catalog.drop_table(&db, &name.1, true).await {
         Err(metastore::Error::NotFound(_)) if if_exists => {}
         other => other?,

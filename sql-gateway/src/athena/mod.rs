@@ -157,6 +157,7 @@ pub(crate) async fn run(env: &Env<'_>, stmt: Statement) -> Result<Output> {
         } => write::insert(env, &table, columns.as_deref(), &query).await,
         Statement::Accept(tag) => Ok(Output::Done(tag.to_string())),
         Statement::SetSchema(names) => ddl::set_schema(env, &names).await,
+        Statement::ShowSearchPath => text_rows(&["search_path"], vec![vec![env.default_db()]]),
         Statement::ShowSetting(name) => {
             let value = parse::SETTINGS
                 .iter()
@@ -189,6 +190,7 @@ pub(crate) fn result_schema(stmt: &Statement) -> SchemaRef {
         Statement::ShowColumns { .. } => utf8_schema(&["field"]),
         Statement::Describe { .. } => utf8_schema(&["col_name", "data_type", "comment"]),
         Statement::ShowSetting(name) => utf8_schema(&[name]),
+        Statement::ShowSearchPath => utf8_schema(&["search_path"]),
         _ => Arc::new(Schema::empty()),
     }
 }

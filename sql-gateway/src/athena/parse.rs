@@ -166,6 +166,8 @@ pub(crate) enum Statement {
         table: Name,
         columns: Vec<String>,
     },
+    /// `SHOW search_path`: the current schema.
+    ShowSearchPath,
     /// `SET search_path TO a, b` / `SET SCHEMA 'a'`: the current schema becomes the first
     /// that exists.
     SetSchema(Vec<String>),
@@ -208,6 +210,7 @@ impl Statement {
                 | Statement::Describe { .. }
                 | Statement::Accept(_)
                 | Statement::SetSchema(_)
+                | Statement::ShowSearchPath
                 | Statement::ShowSetting(_)
         )
     }
@@ -373,6 +376,8 @@ fn show(c: &mut Cursor) -> Result<Option<Statement>> {
             db = Some(c.ident()?);
         }
         Statement::ShowColumns { table: (db, name) }
+    } else if c.keyword("search_path") {
+        Statement::ShowSearchPath
     } else {
         if let Some(Token::Word(w)) = c.peek() {
             let name = w.value.to_lowercase();

@@ -127,7 +127,13 @@ fn detailed(t: &Table, rows: &mut Vec<Vec<String>>) {
 
 pub(super) async fn create_table(env: &Env<'_>, name: &Name) -> Result<Output> {
     let t = env.table(name, false).await?;
-    text_rows(&["createtab_stmt"], vec![vec![render_ddl(&t)]])
+    let ddl = if t.table_type == metastore::model::table_type::VIEW {
+        let text = t.view_original_text.as_deref().unwrap_or_default();
+        format!("CREATE VIEW `{}`.`{}` AS {text}", t.db_name, t.name)
+    } else {
+        render_ddl(&t)
+    };
+    text_rows(&["createtab_stmt"], vec![vec![ddl]])
 }
 
 fn quote(s: &str) -> String {

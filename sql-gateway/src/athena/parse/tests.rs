@@ -11,7 +11,6 @@ fn ok(sql: &str) -> Statement {
 fn hands_ordinary_sql_to_datafusion() {
     for sql in [
         "select 1",
-        "SHOW search_path",
         "explain select 1",
         "set x = 1",
         "create temporary view v as select 1",
@@ -141,6 +140,25 @@ fn create_table_refuses_what_would_change_inserts() {
     ] {
         assert!(matches!(parse(sql), Err(Error::Unsupported(_))), "{sql}");
     }
+}
+
+#[test]
+fn parses_search_path() {
+    assert_eq!(ok("SHOW search_path"), Statement::ShowSearchPath);
+    assert_eq!(
+        ok("SET search_path TO \"$user\", Sales"),
+        Statement::SetSchema(vec!["$user".into(), "sales".into()])
+    );
+    assert_eq!(
+        ok("set session search_path = 'a'"),
+        Statement::SetSchema(vec!["a".into()])
+    );
+    assert_eq!(ok("SET SCHEMA 'b'"), Statement::SetSchema(vec!["b".into()]));
+    assert_eq!(
+        ok("set search_path to default"),
+        Statement::SetSchema(vec![])
+    );
+    assert_eq!(parse("SET datestyle TO ISO").unwrap(), None);
 }
 
 #[test]
