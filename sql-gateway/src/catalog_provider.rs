@@ -166,7 +166,7 @@ impl HiveSchemaProvider {
             Err(e) => return Err(DataFusionError::External(Box::new(Error::from(e)))),
         };
         let provider: Arc<dyn TableProvider> = if table.table_type == table_type::VIEW {
-            Arc::new(HiveView::try_new(&table)?)
+            Arc::new(HiveView::new(&table))
         } else {
             Arc::new(HiveTable::try_new(Arc::clone(&self.catalog), table)?)
         };

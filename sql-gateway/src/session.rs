@@ -276,7 +276,7 @@ fn default_db(ctx: &SessionContext) -> String {
 
 /// Checks a DataFusion statement against the user's rights; unparsable SQL passes through
 /// so DataFusion reports the syntax error.
-fn check_df_statement(user: &User, ctx: &SessionContext, sql: &str) -> Result<()> {
+pub(crate) fn check_df_statement(user: &User, ctx: &SessionContext, sql: &str) -> Result<()> {
     if user.databases.is_none() && !user.read_only {
         return Ok(());
     }

@@ -7,6 +7,7 @@
 //! PostgreSQL (what the gateway stores), else as Hive SQL (Spark and Hive write backquoted
 //! names). Trino keeps its views in an encoded form of its own, which is refused.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{plan_err, Column};
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
@@ -31,10 +33,22 @@ use crate::hive_types::to_arrow;
 /// How deep views may be nested. Each level plans inside the one above it, on one thread's
 /// stack; a debug build overflowed it between 16 and 32 levels.
 const MAX_DEPTH: usize = 10;
+/// How many views one statement may expand in all: views that each read an inner view
+/// several times would otherwise multiply into millions of plans.
+const MAX_EXPANSIONS: usize = 256;
+
+/// The views the planning of one statement is inside.
+#[derive(Clone, Default)]
+struct Planning {
+    /// Outermost first.
+    chain: Vec<String>,
+    /// Views expanded so far by the whole statement.
+    expansions: Arc<AtomicUsize>,
+}
 
 tokio::task_local! {
-    /// The views the planning in this task is inside, outermost first.
-    static CHAIN: Vec<String>;
+    /// Set while a view's plan is planned (on the task planning the statement).
+    static PLANNING: Planning;
 }
 
 /// A catalog view as a DataFusion table.
@@ -42,6 +56,9 @@ tokio::task_local! {
 pub(crate) struct HiveView {
     /// `db.name`, for messages.
     name: String,
+    /// Why the view cannot be read, reported when a query reads it (not when catalogs are
+    /// listed, which must not fail for one view).
+    problem: Option<String>,
     sql: String,
     /// Where the view's unqualified table names resolve: the current database of whoever
     /// made it.
@@ -49,14 +66,13 @@ pub(crate) struct HiveView {
     schema: SchemaRef,
 }
 
-/// The table parameter the gateway records a view's creator's current database in.
-pub(crate) const VIEW_DATABASE: &str = "lakehive.view.current_database";
-/// Spark's record of the same (`view.catalogAndNamespace.part.0` is its catalog).
-const SPARK_VIEW_DATABASE: &str = "view.catalogAndNamespace.part.1";
+/// Where Spark records the current database of a view's creator (`...part.0` is its
+/// catalog); the gateway writes the same for its own views (`athena::views`).
+pub(crate) const VIEW_DATABASE: &str = "view.catalogAndNamespace.part.1";
 
 impl HiveView {
-    /// Wraps a `VIRTUAL_VIEW` from the catalog.
-    pub(crate) fn try_new(table: &Table) -> Result<Self> {
+    /// Wraps a `VIRTUAL_VIEW` from the catalog; one that cannot be read fails when scanned.
+    pub(crate) fn new(table: &Table) -> Self {
         let name = format!("{}.{}", table.db_name, table.name);
         let sql = table
             .view_expanded_text
@@ -65,28 +81,31 @@ impl HiveView {
             .or(table.view_original_text.as_deref())
             .unwrap_or_default()
             .to_string();
-        if sql.trim_start().starts_with("/* Presto View") {
-            return Err(Error::Unsupported(format!(
-                "{name} is a Trino/Presto view, stored in Trino's own encoding"
-            )));
-        }
+        let database = table
+            .parameters
+            .get(VIEW_DATABASE)
+            .unwrap_or(&table.db_name)
+            .clone();
         let fields = table
             .sd
             .columns
             .iter()
             .map(|c| Ok(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
-            .collect::<Result<Vec<_>>>()?;
-        let database = [VIEW_DATABASE, SPARK_VIEW_DATABASE]
-            .iter()
-            .find_map(|k| table.parameters.get(*k))
-            .unwrap_or(&table.db_name)
-            .clone();
-        Ok(HiveView {
+            .collect::<Result<Vec<_>>>();
+        let problem = if sql.trim_start().starts_with("/* Presto View") {
+            Some(format!(
+                "{name} is a Trino/Presto view, stored in Trino's own encoding"
+            ))
+        } else {
+            fields.as_ref().err().map(|e| format!("view {name}: {e}"))
+        };
+        HiveView {
             name,
+            problem,
             sql,
             database,
-            schema: Arc::new(Schema::new(fields)),
-        })
+            schema: Arc::new(Schema::new(fields.unwrap_or_default())),
+        }
     }
 
     /// The view's query, under the view's column names and types, with the scan's filters,
@@ -104,6 +123,12 @@ impl HiveView {
             .sql_to_statement(&self.sql, &Dialect::PostgreSQL)
             .or_else(|_| state.sql_to_statement(&self.sql, &Dialect::Hive))?;
         let query = state.statement_to_plan(statement).await?;
+        // Only a query: a view's text comes from the catalog, which other engines write too.
+        SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false)
+            .verify_plan(&query)?;
         let columns = query.schema().columns();
         if columns.len() != self.schema.fields().len() {
             return plan_err!(
@@ -183,22 +208,35 @@ impl TableProvider for HiveView {
                 "views are planned with a SessionState".into(),
             ));
         };
-        let mut chain = CHAIN.try_with(|c| c.clone()).unwrap_or_default();
-        if chain.contains(&self.name) {
+        if let Some(problem) = &self.problem {
+            return Err(DataFusionError::External(Box::new(Error::Unsupported(
+                problem.clone(),
+            ))));
+        }
+        let mut planning = PLANNING.try_with(Planning::clone).unwrap_or_default();
+        if planning.chain.contains(&self.name) {
             return plan_err!(
                 "view {} refers to itself (through {})",
                 self.name,
-                chain.join(" -> ")
+                planning.chain.join(" -> ")
             );
         }
-        if chain.len() >= MAX_DEPTH {
+        if planning.chain.len() >= MAX_DEPTH {
             return plan_err!(
                 "views are nested more than {MAX_DEPTH} deep at {}",
                 self.name
             );
         }
+        if planning.expansions.fetch_add(1, Ordering::Relaxed) >= MAX_EXPANSIONS {
+            return plan_err!(
+                "the statement expands more than {MAX_EXPANSIONS} views (at {})",
+                self.name
+            );
+        }
         let plan = self.plan(state, projection, filters, limit).await?;
-        chain.push(self.name.clone());
-        CHAIN.scope(chain, state.create_physical_plan(&plan)).await
+        planning.chain.push(self.name.clone());
+        PLANNING
+            .scope(planning, state.create_physical_plan(&plan))
+            .await
     }
 }

@@ -240,6 +240,14 @@ def test_scram_verifier_users(gateway_factory, fixture_data):
         assert c.execute("select count(*) from sales.orders").fetchone() == (6,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             c.execute("CREATE DATABASE elsewhere")
+        # what a view or CTAS reads must be the user's to read
+        for sql in ("CREATE VIEW sales.peek AS SELECT * FROM default.anything",
+                    "CREATE TABLE sales.copy AS SELECT * FROM default.anything",
+                    'SET search_path TO "default"'):
+            with pytest.raises((psycopg.errors.InsufficientPrivilege, psycopg.errors.InvalidSchemaName)):
+                c.execute(sql)
+        c.execute("CREATE VIEW sales.mine AS SELECT count(*) AS n FROM sales.orders")
+        assert c.execute("SELECT n FROM sales.mine").fetchone() == (6,)
     for user, password in (("dave", "dave-pw"), ("erin", "erin-pw")):
         with connect_as(server, user, password) as c:
             assert c.execute("select current_user, count(*) from sales.orders").fetchone() == (user, 6)

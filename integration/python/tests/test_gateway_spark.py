@@ -186,6 +186,11 @@ def test_views_both_ways(gw, spark, events):
         c.execute(f"CREATE VIEW {DB}.gw_view AS SELECT id, upper(name) AS uname, dt FROM {events} WHERE id > 2")
     rows = spark.sql(f"SELECT id, uname FROM {DB}.gw_view WHERE dt = '2024-01-03'").collect()
     assert srt(rows) == [(4, "D"), (6, "F")]
+    # a column list and an unqualified table: Spark reads the names the gateway records
+    with pg_connect(gw) as c:
+        c.execute(f"SET search_path TO {DB}")
+        c.execute("CREATE VIEW gw_named (k, label) AS SELECT id, name FROM events WHERE id < 3")
+    assert srt(spark.sql(f"SELECT k, label FROM {DB}.gw_named").collect()) == [(1, "a"), (2, "b")]
     spark.sql(f"USE {DB}")
     try:
         spark.sql("CREATE VIEW spark_view AS SELECT dt, count(*) AS n FROM events GROUP BY dt")

@@ -88,9 +88,15 @@ fn check_kind(table: &Table, change: &TableChange) -> Result<()> {
         TableChange::UnsetProperties { keys, .. } => keys.iter().collect(),
         _ => vec![],
     };
-    if let Some(k) = keys.iter().find(|k| k.starts_with("spark.sql.")) {
+    // `view.*` says where a view's names resolve: changing it would bypass the check of the
+    // tables a view reads when it is created.
+    if let Some(k) = keys
+        .iter()
+        .find(|k| k.starts_with("spark.sql.") || k.starts_with("view."))
+    {
         return Err(Error::Unsupported(format!(
-            "table property \"{k}\" belongs to Spark: change it through Spark"
+            "table property \"{k}\" belongs to Spark's table or view bookkeeping: change it \
+             through Spark, or recreate the view"
         )));
     }
     Ok(())

@@ -310,15 +310,21 @@ pub(super) async fn repair(env: &Env<'_>, t: &Table, mode: MsckMode) -> Result<u
 }
 
 /// `SET search_path`: the first listed database that exists and the user may read becomes
-/// the current schema (`"$user"` and `public`, which tools put first, usually do not exist);
-/// none, or `DEFAULT`, is `default`. `current_schema()` follows it.
+/// the current schema. `"$user"` and `public`, which tools put first, are passed over; a
+/// list of only those, or `DEFAULT`, is `default`; any other name that is not a database the
+/// user may read is an error (3F000), not a silent switch. `current_schema()` follows it.
 pub(super) async fn set_schema(env: &Env<'_>, names: &[String]) -> Result<Output> {
+    const PASSED_OVER: [&str; 4] = ["$user", "public", "pg_catalog", "information_schema"];
     let existing = env.catalog.list_databases(None).await?;
-    let chosen = names
-        .iter()
-        .map(|n| n.to_lowercase())
-        .find(|n| existing.contains(n) && env.user.check(n, false).is_ok())
-        .unwrap_or_else(|| "default".to_string());
+    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let usable = |n: &String| existing.contains(n) && env.user.check(n, false).is_ok();
+    let chosen = match names.iter().find(|n| usable(n)) {
+        Some(n) => n.clone(),
+        None => match names.iter().find(|n| !PASSED_OVER.contains(&n.as_str())) {
+            Some(missing) => return Err(Error::NoSuchSchema(missing.clone())),
+            None => "default".to_string(),
+        },
+    };
     let state = env.ctx.state_ref();
     state
         .write()

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ParamValues;
+use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 use metastore::model::Table;
 use metastore::Catalog;
@@ -54,7 +55,15 @@ pub(crate) struct Env<'a> {
 impl Env<'_> {
     /// The query `sql` as a DataFrame, with the bound parameters in place.
     async fn query(&self, sql: &str) -> Result<DataFrame> {
-        let df = self.ctx.sql(sql).await?;
+        // The tables it reads must be the user's to read, as for any query they send.
+        crate::session::check_df_statement(self.user, self.ctx, sql)?;
+        // Only a query: DataFusion would run DDL (`CREATE TABLE`) as it plans it, and plan
+        // `COPY ... TO` or DML as a view's body.
+        let only_queries = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let df = self.ctx.sql_with_options(sql, only_queries).await?;
         Ok(match self.params {
             ParamValues::List(v) if v.is_empty() => df,
             params => df.with_param_values(params.clone())?,

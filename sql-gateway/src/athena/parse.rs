@@ -665,10 +665,9 @@ fn drop(c: &mut Cursor) -> Result<Option<Statement>> {
     }
     if c.keyword("view") {
         let if_exists = c.keywords(&["if", "exists"]);
-        return Ok(Some(Statement::DropView {
-            name: c.object_name()?,
-            if_exists,
-        }));
+        let name = c.object_name()?;
+        let _ = c.keyword("cascade") || c.keyword("restrict");
+        return Ok(Some(Statement::DropView { name, if_exists }));
     }
     if c.keyword("table") {
         let if_exists = c.keywords(&["if", "exists"]);

@@ -1,7 +1,7 @@
 //! `CREATE VIEW` and `DROP VIEW`: views live in the catalog as Hive `VIRTUAL_VIEW`s (their
 //! SQL text and columns), so every session, Spark and Hive see them; `crate::view` reads them.
 
-use metastore::model::{table_type, AlterTableOptions, Column, StorageDescriptor, Table};
+use metastore::model::{table_type, AlterTableOptions, Column, Params, StorageDescriptor, Table};
 
 use super::ddl::done;
 use super::parse::Name;
@@ -37,15 +37,16 @@ pub(super) async fn create(
             return done("CREATE VIEW");
         }
     }
+    let (columns, output) = columns(env, query, names).await?;
     let view = Table {
         db_name: db.clone(),
         name: name.1.clone(),
         owner: Some(env.user.name.clone()),
         sd: StorageDescriptor {
-            columns: columns(env, query, names).await?,
+            columns,
             ..Default::default()
         },
-        parameters: [(VIEW_DATABASE.to_string(), env.default_db())].into(),
+        parameters: spark_view_properties(&env.default_db(), &output),
         view_original_text: Some(query.to_string()),
         view_expanded_text: Some(query.to_string()),
         table_type: table_type::VIEW.to_string(),
@@ -62,10 +63,34 @@ pub(super) async fn create(
     done("CREATE VIEW")
 }
 
-/// The view's columns: the query's, under the given names if any.
-async fn columns(env: &Env<'_>, query: &str, names: Option<Vec<String>>) -> Result<Vec<Column>> {
+/// What Spark records with a view: the database its names resolve in (which the gateway
+/// reads too) and the query's output columns, which Spark maps to the view's columns.
+fn spark_view_properties(db: &str, output: &[String]) -> Params {
+    let mut p = Params::from([
+        ("view.catalogAndNamespace.numParts".into(), "2".into()),
+        (
+            "view.catalogAndNamespace.part.0".into(),
+            "spark_catalog".into(),
+        ),
+        (VIEW_DATABASE.into(), db.to_string()),
+        ("view.query.out.numCols".into(), output.len().to_string()),
+    ]);
+    for (i, name) in output.iter().enumerate() {
+        p.insert(format!("view.query.out.col.{i}"), name.clone());
+    }
+    p
+}
+
+/// The view's columns (the query's, under the given names if any) and the query's own
+/// output names.
+async fn columns(
+    env: &Env<'_>,
+    query: &str,
+    names: Option<Vec<String>>,
+) -> Result<(Vec<Column>, Vec<String>)> {
     let df = env.query(query).await?;
     let fields = df.schema().fields();
+    let output = fields.iter().map(|f| f.name().clone()).collect();
     let names = match names {
         Some(n) if n.len() != fields.len() => {
             return Err(Error::InvalidInput(format!(
@@ -90,7 +115,7 @@ async fn columns(env: &Env<'_>, query: &str, names: Option<Vec<String>>) -> Resu
             comment: None,
         });
     }
-    Ok(out)
+    Ok((out, output))
 }
 
 pub(super) async fn drop(env: &Env<'_>, name: &Name, if_exists: bool) -> Result<Output> {
