@@ -25,6 +25,11 @@ pub(crate) fn to_arrow(hive: &str) -> Result<DataType> {
     Ok(t)
 }
 
+/// The nullable Arrow field for a catalog column.
+pub(crate) fn to_field(column: &metastore::model::Column) -> Result<Field> {
+    Ok(Field::new(&column.name, to_arrow(&column.type_name)?, true))
+}
+
 /// Whether values written as `from` read correctly as `to` after a column's type changes:
 /// Hive's widening rules (a wider integer, integers to floating point and decimals, float to
 /// double, either to a decimal (Hive's numeric order ends in decimal), a decimal with no fewer

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use datafusion::arrow::datatypes::DataType;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
@@ -156,6 +157,16 @@ fn base_context(
     ));
     pg_functions::register(&ctx);
     Ok(ctx)
+}
+
+/// Planning options that accept a query and nothing else: DataFusion runs DDL while it plans
+/// it, and would plan `COPY ... TO` or DML where only a query belongs (a view's body, the
+/// query part of CTAS and INSERT).
+pub(crate) fn queries_only() -> SQLOptions {
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
 }
 
 /// A function returning one fixed value whatever its arguments.

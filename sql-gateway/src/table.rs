@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{Field, FieldRef, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{FieldRef, Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -39,7 +39,7 @@ use object_store::ObjectStore;
 use crate::error::{Error, Result};
 use crate::format::{compression_of, TableFormat};
 use crate::hive_filter::to_hive_filter;
-use crate::hive_types::to_arrow;
+use crate::hive_types::to_field;
 use crate::orc_columns::OrcColumns;
 use crate::storage::Location;
 use crate::text_scan::{self, HiveTextSource};
@@ -71,9 +71,8 @@ pub(crate) struct HiveTable {
 impl HiveTable {
     /// Wraps a catalog table; fails on types, formats or locations it cannot read.
     pub(crate) fn try_new(catalog: Arc<dyn Catalog>, table: Table) -> Result<Self> {
-        let field = |c: &metastore::model::Column| -> Result<FieldRef> {
-            Ok(Arc::new(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
-        };
+        let field =
+            |c: &metastore::model::Column| -> Result<FieldRef> { Ok(Arc::new(to_field(c)?)) };
         let data: Vec<FieldRef> = table.sd.columns.iter().map(field).collect::<Result<_>>()?;
         let part_fields: Vec<FieldRef> = table
             .partition_keys
@@ -537,7 +536,7 @@ impl TableProvider for HiveTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::datatypes::DataType;
+    use datafusion::arrow::datatypes::{DataType, Field};
 
     #[test]
     fn types_partition_values_and_nulls_the_default_partition() {

@@ -11,14 +11,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::Session;
 use datafusion::common::config::Dialect;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{plan_err, Column};
 use datafusion::datasource::{TableProvider, TableType};
 use datafusion::error::{DataFusionError, Result as DfResult};
-use datafusion::execution::context::SQLOptions;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{
@@ -28,7 +27,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use metastore::model::Table;
 
 use crate::error::{Error, Result};
-use crate::hive_types::to_arrow;
+use crate::hive_types::to_field;
 
 /// How deep views may be nested. Each level plans inside the one above it, on one thread's
 /// stack; a debug build overflowed it between 16 and 32 levels.
@@ -90,7 +89,7 @@ impl HiveView {
             .sd
             .columns
             .iter()
-            .map(|c| Ok(Field::new(&c.name, to_arrow(&c.type_name)?, true)))
+            .map(to_field)
             .collect::<Result<Vec<_>>>();
         let problem = if sql.trim_start().starts_with("/* Presto View") {
             Some(format!(
@@ -124,11 +123,7 @@ impl HiveView {
             .or_else(|_| state.sql_to_statement(&self.sql, &Dialect::Hive))?;
         let query = state.statement_to_plan(statement).await?;
         // Only a query: a view's text comes from the catalog, which other engines write too.
-        SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false)
-            .verify_plan(&query)?;
+        crate::queries_only().verify_plan(&query)?;
         let columns = query.schema().columns();
         if columns.len() != self.schema.fields().len() {
             return plan_err!(

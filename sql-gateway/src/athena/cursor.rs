@@ -70,15 +70,19 @@ impl Cursor {
         Error::Syntax(format!("expected {what}, found {found}"))
     }
 
+    /// Whether a keyword (any case, unquoted: a quoted `"partition"` is a name) is next.
+    pub(crate) fn at_keyword(&mut self, kw: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w))
+            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw))
+    }
+
     /// Consumes a keyword (any case) if it is next.
     pub(crate) fn keyword(&mut self, kw: &str) -> bool {
-        match self.peek() {
-            Some(Token::Word(w)) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(kw) => {
-                self.pos += 1;
-                true
-            }
-            _ => false,
+        let at = self.at_keyword(kw);
+        if at {
+            self.pos += 1;
         }
+        at
     }
 
     /// Consumes a sequence of keywords if all of them are next.

@@ -16,7 +16,6 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ParamValues;
-use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
 use metastore::model::Table;
 use metastore::Catalog;
@@ -57,13 +56,10 @@ impl Env<'_> {
     async fn query(&self, sql: &str) -> Result<DataFrame> {
         // The tables it reads must be the user's to read, as for any query they send.
         crate::session::check_df_statement(self.user, self.ctx, sql)?;
-        // Only a query: DataFusion would run DDL (`CREATE TABLE`) as it plans it, and plan
-        // `COPY ... TO` or DML as a view's body.
-        let only_queries = SQLOptions::new()
-            .with_allow_ddl(false)
-            .with_allow_dml(false)
-            .with_allow_statements(false);
-        let df = self.ctx.sql_with_options(sql, only_queries).await?;
+        let df = self
+            .ctx
+            .sql_with_options(sql, crate::queries_only())
+            .await?;
         Ok(match self.params {
             ParamValues::List(v) if v.is_empty() => df,
             params => df.with_param_values(params.clone())?,

@@ -319,8 +319,9 @@ fn insert_columns(c: &mut Cursor) -> Result<(Option<Vec<String>>, String)> {
     if !c.token(&Token::LParen) {
         return Ok((None, c.rest()));
     }
-    let starts_query = matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none()
-        && ["select", "with", "values", "table"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
+    let starts_query = ["select", "with", "values", "table"]
+        .iter()
+        .any(|k| c.at_keyword(k));
     if starts_query || matches!(c.peek(), Some(Token::LParen)) {
         return Ok((None, format!("({}", c.rest())));
     }

@@ -121,7 +121,7 @@ pub(super) fn alter(c: &mut Cursor) -> Result<Statement> {
         unset_properties(c)?
     } else if c.keywords(&["set", "location"]) {
         TableChange::SetLocation(c.string()?)
-    } else if is_keyword(c, "partition") {
+    } else if c.at_keyword("partition") {
         let spec = spec(c)?;
         if !c.keywords(&["set", "location"]) {
             return Err(Error::Unsupported(
@@ -154,12 +154,6 @@ pub(super) fn alter(c: &mut Cursor) -> Result<Statement> {
         cascade,
         notes,
     })
-}
-
-/// An unquoted keyword next (a quoted `"partition"` is a name).
-fn is_keyword(c: &mut Cursor, word: &str) -> bool {
-    matches!(c.peek(), Some(Token::Word(w)) if w.quote_style.is_none()
-        && w.value.eq_ignore_ascii_case(word))
 }
 
 /// PostgreSQL's `ALTER [COLUMN] c TYPE t` / `SET DATA TYPE t`, and `SET/DROP NOT NULL`, which
@@ -213,12 +207,12 @@ fn unset_properties(c: &mut Cursor) -> Result<TableChange> {
 fn add_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
     let save = c.position();
     let if_not_exists = c.keywords(&["if", "not", "exists"]);
-    if !is_keyword(c, "partition") {
+    if !c.at_keyword("partition") {
         c.rewind(save);
         return Ok(None);
     }
     let mut parts = Vec::new();
-    while is_keyword(c, "partition") {
+    while c.at_keyword("partition") {
         let values = spec(c)?;
         let location = if c.keyword("location") {
             Some(c.string()?)
@@ -239,7 +233,7 @@ fn add_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
 fn drop_partitions(c: &mut Cursor, table: &Name) -> Result<Option<Statement>> {
     let save = c.position();
     let if_exists = c.keywords(&["if", "exists"]);
-    if !is_keyword(c, "partition") {
+    if !c.at_keyword("partition") {
         c.rewind(save);
         return Ok(None);
     }
