@@ -81,6 +81,8 @@ struct UserFile {
     scram: Option<String>,
     databases: Option<Vec<String>>,
     #[serde(default)]
+    locations: Vec<String>,
+    #[serde(default)]
     read_only: bool,
 }
 
@@ -111,6 +113,7 @@ pub(crate) fn gateway_settings(
             password,
             scram: u.scram,
             databases: u.databases,
+            locations: u.locations,
             read_only: u.read_only,
         });
     }

@@ -19,6 +19,9 @@ pub struct UserConfig {
     pub scram: Option<String>,
     /// Databases the user may use; `None` for all.
     pub databases: Option<Vec<String>>,
+    /// Where a user limited to some databases may also point tables, besides those
+    /// databases' folders (location prefixes such as `s3://raw/sales/`).
+    pub locations: Vec<String>,
     /// Only queries and SHOW/DESCRIBE.
     pub read_only: bool,
 }
@@ -30,6 +33,8 @@ pub(crate) struct User {
     pub name: String,
     /// Databases the user may use; `None` for all.
     pub databases: Option<Vec<String>>,
+    /// Location prefixes a limited user may name besides their databases' folders.
+    pub locations: Vec<String>,
     /// Only queries and SHOW/DESCRIBE.
     pub read_only: bool,
 }
@@ -40,6 +45,7 @@ impl User {
         User {
             name: name.to_string(),
             databases: None,
+            locations: Vec::new(),
             read_only: false,
         }
     }
@@ -144,6 +150,7 @@ impl Users {
             Some(u) => User {
                 name: u.name.clone(),
                 databases: u.databases.clone(),
+                locations: u.locations.clone(),
                 read_only: u.read_only,
             },
             None => User::unrestricted(name),
@@ -168,6 +175,7 @@ mod tests {
         let bob = User {
             name: "bob".into(),
             databases: Some(vec!["sales".into()]),
+            locations: Vec::new(),
             read_only: true,
         };
         assert!(bob

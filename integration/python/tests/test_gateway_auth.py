@@ -214,8 +214,10 @@ def postgres_verifier(password: str, salt: bytes, iterations: int = 4096) -> str
     return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
-def scram_config(verifiers: Dict[str, str]) -> str:
+def scram_config(verifiers: Dict[str, str], locations: List[str] = ()) -> str:
+    allowed = ", ".join(f'"{loc}"' for loc in locations)
     users = "".join(f'\n[[gateway.users]]\nname = "{name}"\nscram = "{v}"\ndatabases = ["sales"]\n'
+                    f'locations = [{allowed}]\n'
                     for name, v in verifiers.items())
     return "[gateway]\ntrust = false\n" + users
 
@@ -232,7 +234,8 @@ def test_scram_verifier_users(gateway_factory, fixture_data):
     dave = postgres_verifier("dave-pw", b"0123456789abcdef", 5000)
     server = gateway_factory.start("scram", trust=False,
                                    config=scram_config({"carol": verifier, "dave": dave,
-                                                        "erin": pg_password("erin-pw", stdin=True)}))
+                                                        "erin": pg_password("erin-pw", stdin=True)},
+                                                       [str(fixture_data)]))
     with connect_as(server, "carol", CAROL_PW) as c:
         c.execute("CREATE DATABASE sales")
         c.execute(f"CREATE EXTERNAL TABLE sales.orders ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
@@ -336,3 +339,76 @@ def test_psql_over_tls(tls_gw):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "over tls"
     assert "SSL connection" in out.stdout, out.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# locations a user limited to some databases may name
+
+PLACES_CONFIG = """
+[gateway]
+trust = false
+
+[[gateway.users]]
+name = "alice"
+password_env = "LAKEHIVE_IT_ALICE_PW"
+
+[[gateway.users]]
+name = "wren"
+password_env = "LAKEHIVE_IT_WREN_PW"
+databases = ["sales", "scratch"]
+locations = ["{landing}"]
+"""
+
+
+def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixture_data, tmp_path):
+    """A user limited to `sales` must not reach `hr`'s files by pointing a table of their own
+    at them: locations must lie in their databases' folders or their configured prefixes."""
+    landing, wh = tmp_path / "landing", tmp_path / "wh"
+    shutil.copytree(fixture_data / "orders", landing / "orders")
+    shutil.copytree(fixture_data / "orders", wh / "hr.db" / "salaries")
+    config = PLACES_CONFIG.format(landing=landing)
+    server = gateway_factory.start("places", trust=False, config=config,
+                                   env={"LAKEHIVE_IT_ALICE_PW": ALICE_PW, "LAKEHIVE_IT_WREN_PW": "wren-pw"})
+    with connect_as(server, "alice", ALICE_PW) as c:
+        c.execute(f"CREATE DATABASE sales LOCATION '{wh / 'sales.db'}'")
+        c.execute(f"CREATE DATABASE hr LOCATION '{wh / 'hr.db'}'")
+        c.execute(f"CREATE EXTERNAL TABLE hr.salaries ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
+                  f"LOCATION '{wh / 'hr.db' / 'salaries'}'")
+        c.execute("CREATE TABLE sales.byday (id int) PARTITIONED BY (day string) STORED AS PARQUET")
+        c.execute("ALTER TABLE sales.byday ADD PARTITION (day='1')")
+    hr_files = wh / "hr.db" / "salaries"
+    denied = [
+        f"CREATE EXTERNAL TABLE sales.peek ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET LOCATION '{hr_files}'",
+        f"CREATE EXTERNAL TABLE sales.peek ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET LOCATION 'file:{wh}'",
+        f"CREATE TABLE sales.c WITH (external_location = '{hr_files}') AS SELECT 1 AS id",
+        f"ALTER TABLE sales.byday SET LOCATION '{hr_files}'",
+        f"ALTER TABLE sales.byday ADD PARTITION (day='2') LOCATION '{hr_files}'",
+        f"ALTER TABLE sales.byday PARTITION (day='1') SET LOCATION '{hr_files}'",
+        f"CREATE DATABASE scratch LOCATION '{wh / 'scratch.db'}'",
+        # a prefix of a permitted folder's name is not that folder
+        f"CREATE EXTERNAL TABLE sales.peek (id int) STORED AS PARQUET LOCATION '{landing}-x'",
+    ]
+    with connect_as(server, "wren", "wren-pw") as c:
+        for sql in denied:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
+                c.execute(sql)
+            assert "may not use location" in str(err.value), sql
+        with pytest.raises(psycopg.Error) as err:
+            c.execute(f"CREATE EXTERNAL TABLE sales.peek (id int) STORED AS PARQUET "
+                      f"LOCATION '{landing}/../wh/hr.db/salaries'")
+        assert err.value.sqlstate == "22023", err.value
+        # what is theirs: their configured prefix, their databases' folders, managed tables
+        c.execute(f"CREATE EXTERNAL TABLE sales.landed ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
+                  f"LOCATION 'file://{landing / 'orders'}'")
+        assert c.execute("SELECT count(*) FROM sales.landed").fetchone() == (6,)
+        c.execute(f"CREATE TABLE sales.c WITH (external_location = '{wh / 'sales.db' / 'c2'}') AS SELECT 1 AS id")
+        c.execute("CREATE TABLE sales.m AS SELECT 2 AS id")
+        c.execute(f"ALTER TABLE sales.byday ADD PARTITION (day='3') LOCATION '{wh / 'sales.db' / 'd3'}'")
+        c.execute(f"CREATE DATABASE scratch LOCATION '{landing / 'scratch'}'")
+        assert c.execute("SELECT (SELECT count(*) FROM sales.c) + (SELECT count(*) FROM sales.m)").fetchone() == (2,)
+    with connect_as(server, "alice", ALICE_PW) as c:
+        assert sorted(r[0] for r in c.execute("SHOW TABLES IN sales")) == ["byday", "c", "landed", "m"]
+        assert sorted(r[0] for r in c.execute("SHOW PARTITIONS sales.byday")) == ["day=1", "day=3"]
+        row = [r for r in c.execute("DESCRIBE FORMATTED sales.byday") if r[0] and r[0].startswith("Location")]
+        assert row and str(wh / "sales.db" / "byday") in row[0][1], row
+        assert c.execute("SELECT count(*) FROM hr.salaries").fetchone() == (6,)

@@ -28,6 +28,9 @@ pub(super) async fn alter_table(
     if let TableChange::PartitionLocation { spec, location } = change {
         return partition_location(env, name, &spec, location).await;
     }
+    if let TableChange::SetLocation(location) = &change {
+        env.check_location(location).await?;
+    }
     // The stored form, not the gateway's reading of it: this is what is written back.
     let mut table = env.catalog.get_table(&db, &name.1).await?;
     check_kind(&table, &change)?;
@@ -296,7 +299,7 @@ async fn partition_location(
     spec: &[(String, String)],
     location: String,
 ) -> Result<Output> {
-    Location::parse(&location)?;
+    env.check_location(&location).await?;
     let t = env.table(name, true).await?;
     let values = ordered_values(&t, spec)?;
     let mut part = env

@@ -23,7 +23,7 @@ pub(super) async fn create_database(
 ) -> Result<Output> {
     env.user.check(&name, true)?;
     if let Some(l) = &location {
-        Location::parse(l)?;
+        env.check_location(l).await?;
     }
     let db = Database {
         name: name.clone(),
@@ -69,7 +69,7 @@ pub(super) async fn create_table(env: &Env<'_>, t: CreateTable) -> Result<Output
     let db = env.db_of(&t.name);
     env.user.check(&db, true)?;
     if let Some(l) = &t.location {
-        Location::parse(l)?;
+        env.check_location(l).await?;
     }
     let (mut serde_lib, mut input, mut output) =
         storage_classes(t.stored_as.as_deref().unwrap_or("textfile"))?;
@@ -235,7 +235,7 @@ pub(super) async fn add_partitions(
         let values = ordered_values(&t, &spec)?;
         let location = match location {
             Some(l) => {
-                Location::parse(&l)?;
+                env.check_location(&l).await?;
                 l
             }
             None => format!(

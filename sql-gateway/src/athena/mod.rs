@@ -6,6 +6,7 @@ mod cursor;
 mod ddl;
 mod orc_write;
 pub(crate) mod parse;
+mod places;
 mod show;
 mod sink;
 mod views;

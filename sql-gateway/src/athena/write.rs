@@ -140,7 +140,7 @@ pub(super) async fn ctas(
             name.1
         ),
     };
-    Location::parse(&location)?;
+    env.check_location(&location).await?;
     let (serde, input, output) = storage_classes(opts.stored_as)?;
     let mut parameters = std::collections::BTreeMap::new();
     if external {

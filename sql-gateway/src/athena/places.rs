@@ -1,0 +1,74 @@
+//! Where a user limited to some databases may point tables, partitions and databases.
+//!
+//! Reading is checked by database, but a location is just a folder: without this check a
+//! user limited to `sales` could create `sales.t LOCATION '<hr's folder>'` and read `hr`'s
+//! files through it, or write into them with INSERT. Such a user may therefore only name
+//! locations inside the folders of the databases they may use, or inside the prefixes
+//! configured for them (`locations`). Users without a database limit may name any location.
+
+use super::Env;
+use crate::error::{Error, Result};
+use crate::storage::Location;
+
+impl Env<'_> {
+    /// Refuses `location` (42501) when the user is limited to some databases and the
+    /// location lies outside both their databases' folders and their configured prefixes.
+    /// Also refuses a location that cannot be parsed or has `.`/`..` folders (22023).
+    pub(super) async fn check_location(&self, location: &str) -> Result<()> {
+        let wanted = Location::parse(location)?;
+        if location.split('/').any(|s| s == ".." || s == ".") {
+            return Err(Error::InvalidInput(format!(
+                "location {location} has a `.` or `..` folder; give the folder itself"
+            )));
+        }
+        let Some(databases) = &self.user.databases else {
+            return Ok(());
+        };
+        for prefix in &self.user.locations {
+            if Location::parse(prefix).is_ok_and(|p| inside(&wanted, &p)) {
+                return Ok(());
+            }
+        }
+        for db in databases {
+            let Ok(found) = self.catalog.get_database(db).await else {
+                continue;
+            };
+            if Location::parse(&found.location).is_ok_and(|p| inside(&wanted, &p)) {
+                return Ok(());
+            }
+        }
+        Err(Error::PermissionDenied(format!(
+            "user {} may not use location {location}: it is outside the folders of the \
+             databases they may use ({}) and outside their configured locations",
+            self.user.name,
+            databases.join(", ")
+        )))
+    }
+}
+
+/// Whether `wanted` is `folder` or lies under it (whole path segments, same store).
+fn inside(wanted: &Location, folder: &Location) -> bool {
+    wanted.store == folder.store && wanted.path.prefix_matches(&folder.path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(s: &str) -> Location {
+        Location::parse(s).unwrap()
+    }
+
+    #[test]
+    fn inside_compares_whole_segments_of_one_store() {
+        let sales = loc("s3://lake/warehouse/sales.db");
+        assert!(inside(&loc("s3://lake/warehouse/sales.db"), &sales));
+        assert!(inside(&loc("s3a://lake/warehouse/sales.db/t/"), &sales));
+        assert!(!inside(&loc("s3://lake/warehouse/sales.dbx/t"), &sales));
+        assert!(!inside(&loc("s3://lake/warehouse"), &sales));
+        assert!(!inside(&loc("s3://other/warehouse/sales.db/t"), &sales));
+        assert!(!inside(&loc("file:///lake/warehouse/sales.db/t"), &sales));
+        let local = loc("file:/data/wh/sales.db");
+        assert!(inside(&loc("/data/wh/sales.db/t"), &local));
+    }
+}
