@@ -3,7 +3,7 @@
 //! all at once. Listings needed by synchronous DataFusion calls (`information_schema`,
 //! `pg_catalog`) are cached the same way.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,12 +33,19 @@ struct Timed<T> {
 /// `(database, table)`.
 type TableKey = (String, String);
 
+/// The tables of a database, and which of them are views.
+#[derive(Debug, Default)]
+struct TableListing {
+    names: Vec<String>,
+    views: HashSet<String>,
+}
+
 /// Caches shared by every session: what a query resolved stays valid for `ttl`.
 #[derive(Debug)]
 pub(crate) struct MetaCache {
     ttl: Duration,
     databases: Mutex<Option<Timed<Vec<String>>>>,
-    tables: Mutex<HashMap<String, Timed<Vec<String>>>>,
+    tables: Mutex<HashMap<String, Timed<Arc<TableListing>>>>,
     providers: Mutex<HashMap<TableKey, Timed<Arc<dyn TableProvider>>>>,
 }
 
@@ -153,6 +160,44 @@ pub(crate) struct HiveSchemaProvider {
 }
 
 impl HiveSchemaProvider {
+    /// The database's tables and views, from the cache or the catalog (for synchronous
+    /// DataFusion callbacks). A failed listing is logged and reads as empty.
+    fn listing(&self) -> Arc<TableListing> {
+        if let Some(t) = self.cache.tables.lock().get(&self.db) {
+            if self.cache.fresh(t.at) {
+                return Arc::clone(&t.value);
+            }
+        }
+        let fetched = block_on(async {
+            let names = self.catalog.list_tables(&self.db, None, None).await?;
+            let views = self
+                .catalog
+                .list_tables(&self.db, None, Some(table_type::VIEW))
+                .await?;
+            Ok::<_, metastore::Error>(TableListing {
+                names,
+                views: views.into_iter().collect(),
+            })
+        });
+        match fetched {
+            Ok(listing) => {
+                let listing = Arc::new(listing);
+                self.cache.tables.lock().insert(
+                    self.db.clone(),
+                    Timed {
+                        at: Instant::now(),
+                        value: Arc::clone(&listing),
+                    },
+                );
+                listing
+            }
+            Err(e) => {
+                tracing::warn!(db = %self.db, error = %e, "listing tables failed");
+                Arc::default()
+            }
+        }
+    }
+
     async fn load(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         let key = (self.db.clone(), name.to_lowercase());
         if let Some(t) = self.cache.providers.lock().get(&key) {
@@ -184,39 +229,25 @@ impl HiveSchemaProvider {
 #[async_trait]
 impl SchemaProvider for HiveSchemaProvider {
     fn table_names(&self) -> Vec<String> {
-        if let Some(t) = self.cache.tables.lock().get(&self.db) {
-            if self.cache.fresh(t.at) {
-                return t.value.clone();
-            }
-        }
-        match block_on(self.catalog.list_tables(&self.db, None, None)) {
-            Ok(names) => {
-                self.cache.tables.lock().insert(
-                    self.db.clone(),
-                    Timed {
-                        at: Instant::now(),
-                        value: names.clone(),
-                    },
-                );
-                names
-            }
-            Err(e) => {
-                tracing::warn!(db = %self.db, error = %e, "listing tables failed");
-                vec![]
-            }
-        }
+        self.listing().names.clone()
     }
 
     async fn table(&self, name: &str) -> DfResult<Option<Arc<dyn TableProvider>>> {
         self.load(name).await
     }
 
+    /// Views show as views in `information_schema.tables` and `pg_class` (psql's `\dv`).
     async fn table_type(&self, name: &str) -> DfResult<Option<TableType>> {
-        Ok(self.table_exist(name).then_some(TableType::Base))
+        let name = name.to_lowercase();
+        let listing = self.listing();
+        Ok(match listing.views.contains(&name) {
+            true => Some(TableType::View),
+            false => listing.names.contains(&name).then_some(TableType::Base),
+        })
     }
 
     fn table_exist(&self, name: &str) -> bool {
         let name = name.to_lowercase();
-        self.table_names().contains(&name)
+        self.listing().names.contains(&name)
     }
 }

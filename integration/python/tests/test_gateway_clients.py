@@ -506,6 +506,19 @@ def test_sqlalchemy_inspection_and_queries(gw):
         assert "gw_clicks" in insp.get_table_names(), "the default schema is `default`"
         assert insp.has_table("orders", schema="sales")
         assert not insp.has_table("no_such_table", schema="sales")
+        # views are told apart from tables (Superset lists them separately)
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("CREATE DATABASE inspect_views"))
+            conn.execute(sqlalchemy.text("CREATE TABLE inspect_views.t AS SELECT 1 AS a"))
+            conn.execute(sqlalchemy.text("CREATE VIEW inspect_views.v AS SELECT a FROM inspect_views.t"))
+        try:
+            insp = sqlalchemy.inspect(engine)
+            assert insp.get_table_names(schema="inspect_views") == ["t"]
+            assert insp.get_view_names(schema="inspect_views") == ["v"]
+            assert [c["name"] for c in insp.get_columns("v", schema="inspect_views")] == ["a"]
+        finally:
+            with engine.begin() as conn:
+                conn.execute(sqlalchemy.text("DROP DATABASE inspect_views CASCADE"))
     finally:
         engine.dispose()
 
