@@ -14,6 +14,7 @@ mod orc_columns;
 mod orc_encode;
 mod pg_functions;
 mod rewrite;
+mod search_path;
 mod server;
 mod session;
 mod shared_result;

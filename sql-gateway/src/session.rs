@@ -31,6 +31,7 @@ use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
 use datafusion_postgres::{DfSessionService, Parser};
 use futures::{Sink, SinkExt, StreamExt};
+use tokio::sync::OnceCell;
 
 use crate::athena::{self, Output};
 use crate::cancel::{guard, CancelState};
@@ -59,6 +60,8 @@ pub(crate) struct Session {
     parser: Arc<SessionParser>,
     /// The connection's backend key, once known, to forget its cancel signal at the end.
     conn_key: parking_lot::Mutex<Option<(i32, Vec<u8>)>>,
+    /// Set once the client's start-up parameters have been applied.
+    started: Arc<OnceCell<()>>,
 }
 
 impl Drop for Session {
@@ -93,11 +96,14 @@ impl Session {
     /// A session with its own context derived from the shared base context.
     pub(crate) fn new(shared: Arc<Shared>) -> Session {
         let ctx = Arc::new(SessionContext::new_with_state(shared.base.state()));
+        crate::search_path::apply(&ctx, &default_db(&ctx));
         let df = Arc::new(DfSessionService::new(Arc::clone(&ctx)));
+        let started = Arc::new(OnceCell::new());
         let parser = Arc::new(SessionParser {
             shared: Arc::clone(&shared),
             ctx: Arc::clone(&ctx),
             inner: <DfSessionService as ExtendedQueryHandler>::query_parser(&df),
+            started: Arc::clone(&started),
         });
         Session {
             shared,
@@ -105,6 +111,7 @@ impl Session {
             df,
             parser,
             conn_key: parking_lot::Mutex::new(None),
+            started,
         }
     }
 
@@ -265,6 +272,24 @@ fn split_statements(sql: &str) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Applies what the client asked for when it connected (its `search_path`), once, before
+/// its first statement is parsed.
+async fn start_once<C: ClientInfo + ?Sized>(
+    started: &OnceCell<()>,
+    shared: &Shared,
+    ctx: &SessionContext,
+    client: &C,
+) {
+    started
+        .get_or_init(|| async {
+            let name = client.metadata().get("user").cloned().unwrap_or_default();
+            let user = shared.users.session_user(&name);
+            let catalog = shared.catalog.as_ref();
+            crate::search_path::at_startup(ctx, catalog, &user, client.metadata()).await
+        })
+        .await;
+}
+
 fn default_db(ctx: &SessionContext) -> String {
     ctx.state()
         .config()
@@ -355,6 +380,7 @@ impl SimpleQueryHandler for Session {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        start_once(&self.started, &self.shared, &self.ctx, client).await;
         let statements = match split_statements(query) {
             Ok(s) => s,
             Err(e) => return Err(e.to_wire()),
@@ -391,6 +417,8 @@ pub(crate) struct SessionParser {
     shared: Arc<Shared>,
     ctx: Arc<SessionContext>,
     inner: Arc<Parser>,
+    /// The session's start-up flag (see `start_once`).
+    started: Arc<OnceCell<()>>,
 }
 
 #[async_trait]
@@ -406,6 +434,7 @@ impl QueryParser for SessionParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
+        start_once(&self.started, &self.shared, &self.ctx, client).await;
         match athena::parse(sql) {
             Ok(Some(_)) => return Ok(Some((sql.to_string(), None))),
             Ok(None) => {}
@@ -503,6 +532,7 @@ impl ExtendedQueryHandler for Session {
         C::Error: std::fmt::Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        start_once(&self.started, &self.shared, &self.ctx, client).await;
         let cancel = self.cancel_state(client);
         let stmt = &portal.statement.statement;
         if let Some((SqlStatement::Declare { stmts }, _)) = &stmt.1 {

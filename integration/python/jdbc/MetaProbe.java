@@ -24,6 +24,8 @@ import java.util.Properties;
  *   CLASS    java classes of the first prepared row's values
  *   ERROR    sqlstate                                (a failing query)
  *   AFTER    value                                   (a query after the error)
+ *   SCHEMA_NOW  schema                               (getSchema() of a plain connection)
+ *   CURRENT  schema  count                           (with currentSchema: getSchema(), unqualified count)
  *   DONE
  *
  * Usage: java -cp postgresql.jar:. MetaProbe jdbc:postgresql://host:port/db [user] [schema] [table]
@@ -149,6 +151,16 @@ public class MetaProbe {
                 rs.next();
                 out("AFTER", rs.getLong(1));
             }
+            out("SCHEMA_NOW", c.getSchema());
+        }
+        // currentSchema goes to the server as the start-up search_path: unqualified names
+        // resolve in it from the first statement on
+        props.setProperty("currentSchema", schema);
+        try (Connection c = DriverManager.getConnection(url, props);
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select count(*) from " + table)) {
+            rs.next();
+            out("CURRENT", c.getSchema(), rs.getLong(1));
         }
         out("DONE");
     }

@@ -164,6 +164,16 @@ def test_search_path_sets_the_current_schema(gw):
         assert c.execute("SELECT current_schema()").fetchone() == ("default",)
         with pytest.raises(pgerrors.UndefinedTable):
             c.execute("SELECT count(*) FROM customers")
+        c.execute("SET search_path TO sales")
+    # a new session starts in `default`, and says so before any SET
+    with pg_connect(gw) as c:
+        assert c.execute("SELECT current_schema()").fetchone() == ("default",)
+    # the search path a client sends when connecting (libpq's options; pgjdbc's currentSchema
+    # is checked with MetaProbe); as in PostgreSQL, one naming no database is not an error
+    with pg_connect(gw, options="-c search_path=public,sales") as c:
+        assert c.execute("SELECT current_schema(), count(*) FROM orders").fetchone() == ("sales", len(ORDERS))
+    with pg_connect(gw, options="-c search_path=no_such_db") as c:
+        assert c.execute("SELECT current_schema()").fetchone() == ("default",)
 
 
 def test_psql_dt_lists_tables(gw):
@@ -734,3 +744,5 @@ def test_jdbc_database_metadata(gw, meta_probe):
         for i in range(1, 8)]
     assert facts["ERROR"] == [["42P01"]]
     assert facts["AFTER"] == [["6"]]
+    assert facts["SCHEMA_NOW"] == [["default"]]
+    assert facts["CURRENT"] == [["sales", "6"]]

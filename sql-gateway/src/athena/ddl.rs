@@ -309,34 +309,10 @@ pub(super) async fn repair(env: &Env<'_>, t: &Table, mode: MsckMode) -> Result<u
     Ok(report.added.len() + report.dropped.len())
 }
 
-/// `SET search_path`: the first listed database that exists and the user may read becomes
-/// the current schema. `"$user"` and `public`, which tools put first, are passed over; a
-/// list of only those, or `DEFAULT`, is `default`; any other name that is not a database the
-/// user may read is an error (3F000), not a silent switch. `current_schema()` follows it.
+/// `SET search_path` (see `search_path::choose`): an error for a path naming a database
+/// that does not exist or that the user may not read.
 pub(super) async fn set_schema(env: &Env<'_>, names: &[String]) -> Result<Output> {
-    const PASSED_OVER: [&str; 4] = ["$user", "public", "pg_catalog", "information_schema"];
-    let existing = env.catalog.list_databases(None).await?;
-    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
-    let usable = |n: &String| existing.contains(n) && env.user.check(n, false).is_ok();
-    let chosen = match names.iter().find(|n| usable(n)) {
-        Some(n) => n.clone(),
-        None => match names.iter().find(|n| !PASSED_OVER.contains(&n.as_str())) {
-            Some(missing) => return Err(Error::NoSuchSchema(missing.clone())),
-            None => "default".to_string(),
-        },
-    };
-    let state = env.ctx.state_ref();
-    state
-        .write()
-        .config_mut()
-        .options_mut()
-        .catalog
-        .default_schema
-        .clone_from(&chosen);
-    env.ctx.register_udf(crate::constant_udf(
-        "current_schema",
-        vec![],
-        datafusion::common::ScalarValue::Utf8(Some(chosen)),
-    ));
+    let db = crate::search_path::choose(env.catalog.as_ref(), env.user, names).await?;
+    crate::search_path::apply(env.ctx, &db);
     done("SET")
 }
