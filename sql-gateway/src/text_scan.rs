@@ -15,6 +15,7 @@ use datafusion::logical_expr::{cast, lit, Expr};
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::ExecutionPlan;
 
+mod cut;
 mod source;
 
 pub(crate) use source::HiveTextSource;

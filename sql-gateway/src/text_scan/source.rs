@@ -29,6 +29,7 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::{GetOptions, ObjectStore};
 use regex::Regex;
 
+use super::cut::FieldCutter;
 use crate::format::TextOptions;
 
 /// The pattern arrow-csv tests each field against: the whole field equal to the table's NULL
@@ -173,6 +174,10 @@ impl FileOpener for TextOpener {
             .build_decoder();
         let compression = self.compression;
         let store = Arc::clone(&self.store);
+        let columns = self.source.table_schema.file_schema().fields().len();
+        let text = &self.source.text;
+        let cutter = (columns > 0)
+            .then(|| FieldCutter::new(columns, text.delimiter, text.quote, text.escape));
         Ok(Box::pin(async move {
             let location = file.object_meta.location;
             let bytes = match file.range {
@@ -201,7 +206,12 @@ impl FileOpener for TextOpener {
                     .map_err(DataFusionError::from)
                     .boxed(),
             };
-            let input = compression.convert_stream(bytes)?.fuse();
+            let input = compression.convert_stream(bytes)?;
+            let input = match cutter {
+                Some(mut cutter) => input.map_ok(move |b| cutter.cut(b)).boxed(),
+                None => input,
+            }
+            .fuse();
             let batches =
                 deserialize_stream(input, DecoderDeserializer::new(CsvDecoder::new(decoder)));
             Ok(batches.map_err(DataFusionError::from).boxed())
