@@ -5,9 +5,11 @@
 //! row is moved into one wire `Partition` that carries the table's descriptor and written at
 //! once. The bytes on the wire are the generated code's (pinned by the tests below).
 
+use std::io::Write;
+
 use thrift::protocol::{
-    TFieldIdentifier, TInputProtocol, TListIdentifier, TMessageIdentifier, TMessageType,
-    TOutputProtocol, TSerializable, TStructIdentifier, TType,
+    TBinaryOutputProtocol, TFieldIdentifier, TInputProtocol, TListIdentifier, TMessageIdentifier,
+    TMessageType, TOutputProtocol, TSerializable, TStructIdentifier, TType,
 };
 use thrift::{ApplicationError, ApplicationErrorKind};
 
@@ -144,12 +146,12 @@ fn read_strings(i: &mut dyn TInputProtocol, kind: TType) -> thrift::Result<Vec<S
 }
 
 /// Serves one call of `listing` whose message header has been read.
-pub(super) fn serve(
+pub(super) fn serve<W: Write>(
     listing: Listing,
     handler: &Handler,
     seq: i32,
     i: &mut dyn TInputProtocol,
-    o: &mut dyn TOutputProtocol,
+    o: &mut TBinaryOutputProtocol<W>,
 ) -> thrift::Result<()> {
     let args = Args::read(i)?;
     let (query, max) = match listing {
@@ -178,11 +180,14 @@ pub(super) fn serve(
     }
 }
 
-/// `list<Partition>`: rows with the table's descriptor share one wire partition, moved in
-/// and written one by one; a row with its own descriptor is converted whole.
-fn write_partitions(o: &mut dyn TOutputProtocol, list: PartitionList) -> thrift::Result<()> {
+/// `list<Partition>`: rows with the table's descriptor are written from bytes encoded once
+/// (`wire`); a row with its own descriptor is converted whole.
+fn write_partitions<W: Write>(
+    o: &mut TBinaryOutputProtocol<W>,
+    list: PartitionList,
+) -> thrift::Result<()> {
     let PartitionList { table, rows } = list;
-    let mut shared = cv::partition_to(Partition {
+    let mut shared = SharedPartition::new(cv::partition_to(Partition {
         db_name: table.db_name.clone(),
         table_name: table.name.clone(),
         sd: StorageDescriptor {
@@ -190,22 +195,17 @@ fn write_partitions(o: &mut dyn TOutputProtocol, list: PartitionList) -> thrift:
             ..table.sd.clone()
         },
         ..Partition::default()
-    });
+    }))?;
     let size = i32::try_from(rows.len()).unwrap_or(i32::MAX);
     o.write_list_begin(&TListIdentifier::new(TType::Struct, size))?;
     for row in rows {
         if row.sd.is_some() {
             cv::partition_to(row.into_partition(&table)).write_to_out_protocol(o)?;
-            continue;
+        } else {
+            // The protocol keeps no state between values: bytes may go straight to its
+            // transport.
+            shared.write(&row, &mut o.transport)?;
         }
-        shared.values = Some(row.values);
-        shared.create_time = Some(row.create_time);
-        shared.last_access_time = Some(row.last_access_time);
-        shared.parameters = Some(row.parameters);
-        if let Some(sd) = shared.sd.as_mut() {
-            sd.location = row.location;
-        }
-        shared.write_to_out_protocol(o)?;
     }
     o.write_list_end()
 }
@@ -254,3 +254,6 @@ fn write_error(
 
 #[cfg(test)]
 mod tests;
+mod wire;
+
+use wire::SharedPartition;

@@ -7,14 +7,14 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::{BufReader, BufWriter, Cursor, Read};
+use std::io::{BufReader, BufWriter, Cursor, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use thrift::protocol::{TBinaryOutputProtocol, TInputProtocol, TOutputProtocol};
+use thrift::protocol::{TBinaryOutputProtocol, TInputProtocol};
 use thrift::server::TProcessor;
 use thrift_idl::hms::ThriftHiveMetastoreSyncProcessor;
 use tokio::net::TcpListener;
@@ -168,11 +168,11 @@ fn serve_connection(stream: TcpStream, peer: SocketAddr, handler: Handler, confi
     }
 }
 
-fn call_loop<R: Read>(
+fn call_loop<R: Read, W: Write>(
     processor: &ThriftHiveMetastoreSyncProcessor<Handler>,
     handler: &Handler,
     mut input: BoundedBinaryInput<R>,
-    mut output: impl TOutputProtocol,
+    mut output: TBinaryOutputProtocol<W>,
     peer: SocketAddr,
 ) {
     loop {
@@ -197,11 +197,11 @@ fn call_loop<R: Read>(
 
 /// One call: partition listings are streamed (`listing`), the rest go to the generated
 /// processor, which reads the message header again from `input`.
-fn call<R: Read>(
+fn call<R: Read, W: Write>(
     processor: &ThriftHiveMetastoreSyncProcessor<Handler>,
     handler: &Handler,
     input: &mut BoundedBinaryInput<R>,
-    output: &mut impl TOutputProtocol,
+    output: &mut TBinaryOutputProtocol<W>,
 ) -> thrift::Result<()> {
     let ident = input.read_message_begin()?;
     match Listing::of(&ident.name) {
