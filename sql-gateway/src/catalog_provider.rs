@@ -170,14 +170,20 @@ impl HiveSchemaProvider {
         }
         let fetched = block_on(async {
             let names = self.catalog.list_tables(&self.db, None, None).await?;
-            let views = self
+            // A metastore without listing by type (before Hive 2.3) still lists the
+            // tables; its views then show as tables.
+            let views = match self
                 .catalog
                 .list_tables(&self.db, None, Some(table_type::VIEW))
-                .await?;
-            Ok::<_, metastore::Error>(TableListing {
-                names,
-                views: views.into_iter().collect(),
-            })
+                .await
+            {
+                Ok(views) => views.into_iter().collect(),
+                Err(e) => {
+                    tracing::debug!(db = %self.db, error = %e, "listing views failed");
+                    HashSet::new()
+                }
+            };
+            Ok::<_, metastore::Error>(TableListing { names, views })
         });
         match fetched {
             Ok(listing) => {

@@ -299,9 +299,34 @@ fn default_db(ctx: &SessionContext) -> String {
         .clone()
 }
 
+/// No statement handed to DataFusion may be a COPY: DataFusion's would read or write files
+/// on the server. `COPY (query) TO STDOUT` is answered before this (`copy_out`); a COPY
+/// that gets here some other way is refused for every user.
+fn refuse_file_copy(sql: &str) -> Result<()> {
+    if !sql.to_ascii_lowercase().contains("copy") {
+        return Ok(());
+    }
+    let is_copy = match SqlParser::parse_sql(&PostgreSqlDialect {}, sql) {
+        Ok(stmts) => stmts.iter().any(|s| matches!(s, SqlStatement::Copy { .. })),
+        // DataFusion's own COPY syntax (`STORED AS`) does not parse here.
+        Err(_) => crate::sql_text::after_comments(sql)
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("copy")),
+    };
+    if is_copy {
+        return Err(Error::Unsupported(
+            "COPY runs only as COPY (query) TO STDOUT here; use psql's \\copy for a \
+             client-side file"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a DataFusion statement against the user's rights; unparsable SQL passes through
 /// so DataFusion reports the syntax error.
 pub(crate) fn check_df_statement(user: &User, ctx: &SessionContext, sql: &str) -> Result<()> {
+    refuse_file_copy(sql)?;
     if user.databases.is_none() && !user.read_only {
         return Ok(());
     }

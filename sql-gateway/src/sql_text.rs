@@ -29,6 +29,41 @@ pub(crate) fn tokens(
         .collect())
 }
 
+/// `sql` from its first token on: leading whitespace, `-- line` comments and (nested)
+/// `/* block */` comments skipped. An unterminated block comment leaves nothing.
+pub(crate) fn after_comments(sql: &str) -> &str {
+    let mut rest = sql.trim_start();
+    loop {
+        if let Some(line) = rest.strip_prefix("--") {
+            rest = line.find('\n').map_or("", |i| &line[i + 1..]).trim_start();
+        } else if rest.starts_with("/*") {
+            let mut depth = 0usize;
+            let mut i = 0;
+            let bytes = rest.as_bytes();
+            loop {
+                match bytes.get(i..i + 2) {
+                    None => return "",
+                    Some(b"/*") => {
+                        depth += 1;
+                        i += 2;
+                    }
+                    Some(b"*/") => {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+            rest = rest[i..].trim_start();
+        } else {
+            return rest;
+        }
+    }
+}
+
 /// A position moving forward through the text.
 struct Walk<'a> {
     chars: std::str::CharIndices<'a>,
@@ -63,6 +98,16 @@ impl Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn after_comments_finds_the_first_token() {
+        assert_eq!(after_comments("  COPY x"), "COPY x");
+        assert_eq!(after_comments("/**/ copy x"), "copy x");
+        assert_eq!(after_comments("-- a\n /* b /* c */ d */\n\tcopy"), "copy");
+        assert_eq!(after_comments("/* open"), "");
+        assert_eq!(after_comments("-- only"), "");
+        assert_eq!(after_comments("/* é */select"), "select");
+    }
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 
     #[test]

@@ -355,7 +355,7 @@ password_env = "LAKEHIVE_IT_ALICE_PW"
 [[gateway.users]]
 name = "wren"
 password_env = "LAKEHIVE_IT_WREN_PW"
-databases = ["sales", "scratch"]
+databases = ["sales", "scratch", "default"]
 locations = ["{landing}"]
 """
 
@@ -374,6 +374,7 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         c.execute(f"CREATE DATABASE hr LOCATION '{wh / 'hr.db'}'")
         c.execute(f"CREATE EXTERNAL TABLE hr.salaries ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
                   f"LOCATION '{wh / 'hr.db' / 'salaries'}'")
+        c.execute("CREATE DATABASE payroll")  # in the warehouse, below default's folder
         c.execute("CREATE TABLE sales.byday (id int) PARTITIONED BY (day string) STORED AS PARQUET")
         c.execute("ALTER TABLE sales.byday ADD PARTITION (day='1')")
     hr_files = wh / "hr.db" / "salaries"
@@ -387,6 +388,10 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         f"CREATE DATABASE scratch LOCATION '{wh / 'scratch.db'}'",
         # a prefix of a permitted folder's name is not that folder
         f"CREATE EXTERNAL TABLE sales.peek (id int) STORED AS PARQUET LOCATION '{landing}-x'",
+        # default's folder is the warehouse root: it holds payroll's folder, which is not hers
+        f"CREATE EXTERNAL TABLE default.peek (id int) STORED AS PARQUET "
+        f"LOCATION '{server.warehouse}/payroll.db/pay'",
+        f"CREATE EXTERNAL TABLE default.peek (id int) STORED AS PARQUET LOCATION '{server.warehouse}'",
     ]
     with connect_as(server, "wren", "wren-pw") as c:
         for sql in denied:
@@ -397,12 +402,20 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
             c.execute(f"CREATE EXTERNAL TABLE sales.peek (id int) STORED AS PARQUET "
                       f"LOCATION '{landing}/../wh/hr.db/salaries'")
         assert err.value.sqlstate == "22023", err.value
+        # DataFusion's COPY would write any file the server may write; a comment in front of
+        # it must not get it past the check
+        evil = tmp_path / "evil.csv"
+        for sql in (f"/* x */ COPY (SELECT 1 AS a) TO '{evil}'", f"-- x\ncopy (select 1 as a) to '{evil}'"):
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                c.execute(sql)
+        assert not evil.exists()
         # what is theirs: their configured prefix, their databases' folders, managed tables
         c.execute(f"CREATE EXTERNAL TABLE sales.landed ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
                   f"LOCATION 'file://{landing / 'orders'}'")
         assert c.execute("SELECT count(*) FROM sales.landed").fetchone() == (6,)
         c.execute(f"CREATE TABLE sales.c WITH (external_location = '{wh / 'sales.db' / 'c2'}') AS SELECT 1 AS id")
         c.execute("CREATE TABLE sales.m AS SELECT 2 AS id")
+        c.execute("CREATE TABLE default.mine AS SELECT 3 AS id")
         c.execute(f"ALTER TABLE sales.byday ADD PARTITION (day='3') LOCATION '{wh / 'sales.db' / 'd3'}'")
         c.execute(f"CREATE DATABASE scratch LOCATION '{landing / 'scratch'}'")
         assert c.execute("SELECT (SELECT count(*) FROM sales.c) + (SELECT count(*) FROM sales.m)").fetchone() == (2,)

@@ -12,7 +12,8 @@ use crate::storage::Location;
 
 impl Env<'_> {
     /// Refuses `location` (42501) when the user is limited to some databases and the
-    /// location lies outside both their databases' folders and their configured prefixes.
+    /// location lies outside both their databases' folders and their configured prefixes,
+    /// or overlaps the folder of a database they may not use.
     /// Also refuses a location that cannot be parsed or has `.`/`..` folders (22023).
     pub(super) async fn check_location(&self, location: &str) -> Result<()> {
         let wanted = Location::parse(location)?;
@@ -24,25 +25,48 @@ impl Env<'_> {
         let Some(databases) = &self.user.databases else {
             return Ok(());
         };
-        for prefix in &self.user.locations {
-            if Location::parse(prefix).is_ok_and(|p| inside(&wanted, &p)) {
-                return Ok(());
+        let mut allowed = self
+            .user
+            .locations
+            .iter()
+            .any(|prefix| Location::parse(prefix).is_ok_and(|p| inside(&wanted, &p)));
+        for db in databases {
+            if allowed {
+                break;
+            }
+            if let Ok(found) = self.catalog.get_database(db).await {
+                allowed = Location::parse(&found.location).is_ok_and(|p| inside(&wanted, &p));
             }
         }
-        for db in databases {
-            let Ok(found) = self.catalog.get_database(db).await else {
+        if !allowed {
+            return Err(self.location_refused(location, "it is outside the folders of the databases they may use and their configured locations"));
+        }
+        // A permitted folder may enclose another database's: `default` sits at the
+        // warehouse root, above every `<db>.db`. Neither side may contain the other.
+        for other in self.catalog.list_databases(None).await? {
+            if self.user.may_see(&other) {
+                continue;
+            }
+            let Ok(found) = self.catalog.get_database(&other).await else {
                 continue;
             };
-            if Location::parse(&found.location).is_ok_and(|p| inside(&wanted, &p)) {
-                return Ok(());
+            if let Ok(theirs) = Location::parse(&found.location) {
+                if inside(&wanted, &theirs) || inside(&theirs, &wanted) {
+                    return Err(self.location_refused(
+                        location,
+                        &format!("it overlaps the folder of database {other}"),
+                    ));
+                }
             }
         }
-        Err(Error::PermissionDenied(format!(
-            "user {} may not use location {location}: it is outside the folders of the \
-             databases they may use ({}) and outside their configured locations",
-            self.user.name,
-            databases.join(", ")
-        )))
+        Ok(())
+    }
+
+    fn location_refused(&self, location: &str, why: &str) -> Error {
+        Error::PermissionDenied(format!(
+            "user {} may not use location {location}: {why}",
+            self.user.name
+        ))
     }
 }
 

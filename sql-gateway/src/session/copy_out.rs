@@ -33,7 +33,7 @@ pub(super) struct CopyFormat {
 /// A `COPY (query) TO STDOUT`: the query's text and the format. `None` for any other
 /// statement; an error for a COPY we cannot run (from a table name, to a file, binary).
 pub(super) fn parse(sql: &str) -> Option<Result<(String, CopyFormat)>> {
-    let head = sql.trim_start().get(..4)?;
+    let head = crate::sql_text::after_comments(sql).get(..4)?;
     if !head.eq_ignore_ascii_case("copy") {
         return None;
     }

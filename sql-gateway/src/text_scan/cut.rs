@@ -6,6 +6,21 @@
 
 use bytes::Bytes;
 
+/// Where in a field the cutter is, following csv-core's reading (which arrow-csv uses): a
+/// quote opens a quoted field only at the field's start; inside one, the escape character
+/// takes the next byte as data and a doubled quote is a quote; a quote followed by anything
+/// else closes it. Outside quotes `\n` and `\r` end a line and the escape is plain data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: doubled, or the field's closing quote.
+    QuoteInQuoted,
+    /// The escape character inside a quoted field.
+    EscapeInQuoted,
+}
+
 /// Cuts surplus fields from a stream of text chunks; the state carries across chunks.
 #[derive(Debug)]
 pub(crate) struct FieldCutter {
@@ -13,25 +28,25 @@ pub(crate) struct FieldCutter {
     delimiter: u8,
     quote: Option<u8>,
     escape: Option<u8>,
-    /// Bytes that can change the state: delimiter, newline, quote, escape.
+    /// Bytes that can change the state: delimiter, line ends, quote, escape.
     special: [bool; 256],
     /// Field delimiters seen so far on the current line (outside quotes).
     delimiters: usize,
-    in_quotes: bool,
-    /// The previous byte was the escape character.
-    escaped: bool,
+    state: State,
 }
 
 impl FieldCutter {
-    /// A cutter keeping `columns` fields of each line (`columns` > 0).
+    /// A cutter keeping `columns` fields of each line (`columns` > 0). `quote` is `None`
+    /// when fields are never quoted; the escape character only matters inside quotes.
     pub(crate) fn new(
         columns: usize,
         delimiter: u8,
         quote: Option<u8>,
         escape: Option<u8>,
     ) -> Self {
+        let escape = escape.filter(|_| quote.is_some());
         let mut special = [false; 256];
-        for b in [Some(delimiter), Some(b'\n'), quote, escape]
+        for b in [Some(delimiter), Some(b'\n'), Some(b'\r'), quote, escape]
             .into_iter()
             .flatten()
         {
@@ -44,8 +59,7 @@ impl FieldCutter {
             escape,
             special,
             delimiters: 0,
-            in_quotes: false,
-            escaped: false,
+            state: State::FieldStart,
         }
     }
 
@@ -53,19 +67,51 @@ impl FieldCutter {
         self.delimiters < self.columns
     }
 
+    /// Moves past a run of bytes that are not special.
+    fn ordinary(&mut self) {
+        self.state = match self.state {
+            State::FieldStart | State::QuoteInQuoted => State::Unquoted,
+            State::EscapeInQuoted => State::Quoted,
+            other => other,
+        };
+    }
+
     /// Moves past one special byte; whether that byte is kept.
     fn step(&mut self, b: u8) -> bool {
-        // A quote that is also the escape (`""`) toggles twice, which keeps the parity right.
-        if Some(b) == self.quote {
-            self.in_quotes = !self.in_quotes;
-        } else if Some(b) == self.escape {
-            self.escaped = true;
-        } else if !self.in_quotes {
-            if b == b'\n' {
-                self.delimiters = 0;
-            } else if b == self.delimiter {
-                self.delimiters += 1;
+        match self.state {
+            State::Quoted => {
+                if Some(b) == self.quote {
+                    self.state = State::QuoteInQuoted;
+                } else if Some(b) == self.escape {
+                    self.state = State::EscapeInQuoted;
+                }
+                return self.keeping();
             }
+            State::EscapeInQuoted => {
+                self.state = State::Quoted;
+                return self.keeping();
+            }
+            State::QuoteInQuoted if Some(b) == self.quote => {
+                self.state = State::Quoted;
+                return self.keeping();
+            }
+            State::FieldStart if Some(b) == self.quote => {
+                self.state = State::Quoted;
+                return self.keeping();
+            }
+            _ => {}
+        }
+        // Outside quotes.
+        if b == b'\n' || b == b'\r' {
+            self.delimiters = 0;
+            self.state = State::FieldStart;
+            return true;
+        }
+        if b == self.delimiter {
+            self.delimiters += 1;
+            self.state = State::FieldStart;
+        } else {
+            self.state = State::Unquoted;
         }
         self.keeping()
     }
@@ -75,18 +121,14 @@ impl FieldCutter {
         let mut out = Kept::new(&chunk, self.keeping());
         let mut i = 0;
         while i < chunk.len() {
-            if self.escaped {
-                // The escaped byte is data, whatever it is.
-                self.escaped = false;
-                out.mark(i, i + 1, self.keeping());
-                i += 1;
-                continue;
-            }
             let next = chunk[i..]
                 .iter()
                 .position(|b| self.special[usize::from(*b)])
                 .map_or(chunk.len(), |k| i + k);
-            out.mark(i, next, self.keeping());
+            if next > i {
+                out.mark(i, next, self.keeping());
+                self.ordinary();
+            }
             if next == chunk.len() {
                 break;
             }
@@ -170,8 +212,8 @@ mod tests {
     #[test]
     fn keeps_the_declared_fields_of_each_line() {
         let text = "1,a,x,y\n2,b\n3\n\n4,c,z\r\n";
-        assert_eq!(cut_all_ways(text, 2, None, None), "1,a\n2,b\n3\n\n4,c\n");
-        assert_eq!(cut_all_ways(text, 1, None, None), "1\n2\n3\n\n4\n");
+        assert_eq!(cut_all_ways(text, 2, None, None), "1,a\n2,b\n3\n\n4,c\r\n");
+        assert_eq!(cut_all_ways(text, 1, None, None), "1\n2\n3\n\n4\r\n");
         assert_eq!(cut_all_ways(text, 4, None, None), text);
     }
 
@@ -182,11 +224,37 @@ mod tests {
             cut_all_ways(quoted, 2, Some(b'"'), None),
             "1,\"a,b\"\n2,\"x\"\n"
         );
-        let escaped = "1,a\\,b,c\n2,d\\\\,e\n";
+        // inside quotes: an escaped quote and a doubled one stay in the field
+        let escaped = "1,\"a\\\",b\",c\n2,\"d\"\",e\",f\n";
         assert_eq!(
-            cut_all_ways(escaped, 2, None, Some(b'\\')),
-            "1,a\\,b\n2,d\\\\\n"
+            cut_all_ways(escaped, 2, Some(b'"'), Some(b'\\')),
+            "1,\"a\\\",b\"\n2,\"d\"\",e\"\n"
         );
+    }
+
+    #[test]
+    fn reads_lines_as_csv_core_does() {
+        // unquoted, the escape is data and a line end still ends the line
+        let text = "x,C:\\temp\\\ny,b,c\n";
+        assert_eq!(
+            cut_all_ways(text, 2, Some(b'"'), Some(b'\\')),
+            "x,C:\\temp\\\ny,b\n"
+        );
+        assert_eq!(
+            cut_all_ways(text, 2, None, Some(b'\\')),
+            "x,C:\\temp\\\ny,b\n"
+        );
+        // a quote in the middle of a field does not open quotes
+        let stray = "1,27\" tv,z\nx\"y,z,w\n";
+        assert_eq!(
+            cut_all_ways(stray, 2, Some(b'"'), None),
+            "1,27\" tv\nx\"y,z\n"
+        );
+        // a closing quote followed by data, then a delimiter
+        let closed = "\"a\"b,c,d\n";
+        assert_eq!(cut_all_ways(closed, 2, Some(b'"'), None), "\"a\"b,c\n");
+        // a bare carriage return ends a line
+        assert_eq!(cut_all_ways("1,a,x\r2,b,y\r", 2, None, None), "1,a\r2,b\r");
     }
 
     #[test]
