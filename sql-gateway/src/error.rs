@@ -208,16 +208,42 @@ pub(crate) fn rewrite_wire_error(err: &mut PgWireError) {
     )));
 }
 
-fn strip_context(e: &DataFusionError) -> String {
-    match e.find_root() {
+/// The root error's message, after the views it came through (`in view a: in view b: ...`);
+/// DataFusion's other context layers are left out.
+pub(crate) fn strip_context(e: &DataFusionError) -> String {
+    let mut views = String::new();
+    let mut at = e;
+    while let DataFusionError::Context(what, inner) = at {
+        if what.starts_with(crate::view::VIEW_CONTEXT) {
+            views.push_str(what);
+            views.push_str(": ");
+        }
+        at = inner;
+    }
+    let root = match e.find_root() {
         DataFusionError::External(inner) => inner.to_string(),
         root => root.to_string(),
-    }
+    };
+    views + &root
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_name_the_views_an_error_came_through() {
+        let root = DataFusionError::Plan("table 't' not found".into());
+        let e = root
+            .context("Optimizer rule failed")
+            .context("in view db.inner")
+            .context("in view db.outer");
+        assert_eq!(
+            strip_context(&e),
+            "in view db.outer: in view db.inner: Error during planning: table 't' not found"
+        );
+        assert_eq!(Error::from(e).sqlstate(), "42P01");
+    }
 
     #[test]
     fn maps_common_failures_to_sqlstates() {

@@ -195,7 +195,8 @@ pub(crate) fn only_one<T>(items: Vec<T>, node: &str) -> datafusion::common::Resu
 }
 
 /// Checks what can be checked before serving, so that a mistake stops start-up with a
-/// clear message: users or trust, the users' verifiers, the TLS certificate and key.
+/// clear message: users or trust, the users' verifiers and locations, the TLS certificate
+/// and key.
 pub fn check_config(config: &GatewayConfig) -> Result<()> {
     let users = Users::new(config.trust, config.users.clone());
     prepare(config, &users).map(|_| ())
@@ -207,6 +208,13 @@ fn prepare(config: &GatewayConfig, users: &Users) -> Result<(AuthConfig, Option<
         return Err(Error::InvalidInput(
             "the SQL gateway needs users or explicit trust (--pg-trust)".into(),
         ));
+    }
+    for u in &config.users {
+        for l in &u.locations {
+            Location::parse(l).map_err(|e| {
+                Error::InvalidInput(format!("gateway user {}: locations: {e}", u.name))
+            })?;
+        }
     }
     let auth = AuthConfig::new(users).map_err(Error::InvalidInput)?;
     let tls = match &config.tls {

@@ -31,6 +31,9 @@ use crate::hive_types::to_field;
 
 /// How deep views may be nested. Each level plans inside the one above it, on one thread's
 /// stack; a debug build overflowed it between 16 and 32 levels.
+/// How errors from a view's own query are introduced (`error.rs` keeps this context).
+pub(crate) const VIEW_CONTEXT: &str = "in view ";
+
 const MAX_DEPTH: usize = 10;
 /// How many views one statement may expand in all: views that each read an inner view
 /// several times would otherwise multiply into millions of plans.
@@ -228,10 +231,16 @@ impl TableProvider for HiveView {
                 self.name
             );
         }
-        let plan = self.plan(state, projection, filters, limit).await?;
+        // Errors say which view they come from (views may nest).
+        let context = || format!("{VIEW_CONTEXT}{}", self.name);
+        let plan = self
+            .plan(state, projection, filters, limit)
+            .await
+            .map_err(|e| e.context(context()))?;
         planning.chain.push(self.name.clone());
         PLANNING
             .scope(planning, state.create_physical_plan(&plan))
             .await
+            .map_err(|e| e.context(context()))
     }
 }

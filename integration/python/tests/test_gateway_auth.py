@@ -284,6 +284,17 @@ def test_malformed_verifier_stops_start_up(tmp_path, verifier):
     assert "frank" in out.stderr and "verifier" in out.stderr, out.stderr
 
 
+def test_unusable_location_prefix_stops_start_up(tmp_path):
+    binary = require_gateway_binary()
+    config = tmp_path / "lakehive.toml"
+    config.write_text(scram_config({"gus": pg_password("gus-pw")}, ["ftp://nowhere/x"]))
+    out = subprocess.run([binary, "serve", "--data-dir", str(tmp_path / "data"), "--thrift-addr", "127.0.0.1:0",
+                          "--pg-addr", "127.0.0.1:0", "--config", str(config)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "gus" in out.stderr and "ftp://nowhere/x" in out.stderr, out.stderr
+
+
 # ---------------------------------------------------------------------------------------------
 # TLS
 
