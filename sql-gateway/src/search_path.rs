@@ -60,7 +60,10 @@ fn from_startup(params: &HashMap<String, String>) -> Option<String> {
     while let Some(word) = words.next() {
         let setting = match word {
             "-c" => words.next()?,
-            w => w.strip_prefix("-c").or_else(|| w.strip_prefix("--"))?,
+            w => match w.strip_prefix("-c").or_else(|| w.strip_prefix("--")) {
+                Some(setting) => setting,
+                None => continue,
+            },
         };
         if let Some(path) = setting.strip_prefix("search_path=") {
             return Some(path.to_string());
@@ -120,6 +123,10 @@ mod tests {
             Some("x")
         );
         assert_eq!(found(&[("options", "-c geqo=off")]), None);
+        assert_eq!(
+            found(&[("options", "stray -c search_path=y")]).as_deref(),
+            Some("y")
+        );
         assert_eq!(found(&[("options", "-c")]), None);
         assert_eq!(found(&[("user", "u")]), None);
     }

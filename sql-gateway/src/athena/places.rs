@@ -39,7 +39,8 @@ impl Env<'_> {
             }
         }
         if !allowed {
-            return Err(self.location_refused(location, "it is outside the folders of the databases they may use and their configured locations"));
+            let why = "it is outside their databases' folders and configured locations";
+            return Err(self.location_refused(location, why));
         }
         // A permitted folder may enclose another database's: `default` sits at the
         // warehouse root, above every `<db>.db`. Neither side may contain the other.
