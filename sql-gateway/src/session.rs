@@ -303,19 +303,18 @@ fn default_db(ctx: &SessionContext) -> String {
 /// on the server. `COPY (query) TO STDOUT` is answered before this (`copy_out`); a COPY
 /// that gets here some other way is refused for every user.
 fn refuse_file_copy(sql: &str) -> Result<()> {
-    if !sql
+    let has_word = sql
         .as_bytes()
         .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"copy"))
-    {
+        .any(|w| w.eq_ignore_ascii_case(b"copy"));
+    if !has_word {
         return Ok(());
     }
     let is_copy = match SqlParser::parse_sql(&PostgreSqlDialect {}, sql) {
-        Ok(stmts) => stmts.iter().any(|s| matches!(s, SqlStatement::Copy { .. })),
-        // DataFusion's own COPY syntax (`STORED AS`) does not parse here.
-        Err(_) => crate::sql_text::after_comments(sql)
-            .get(..4)
-            .is_some_and(|w| w.eq_ignore_ascii_case("copy")),
+        Ok(stmts) => stmts.iter().any(copies),
+        // DataFusion's own COPY syntax (`STORED AS`) does not parse here; refusing any text
+        // that names COPY is safe, as it would fail to parse anyway.
+        Err(_) => true,
     };
     if is_copy {
         return Err(Error::Unsupported(
@@ -325,6 +324,15 @@ fn refuse_file_copy(sql: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Whether a statement is a COPY, or explains one (`EXPLAIN ANALYZE` runs it).
+fn copies(stmt: &SqlStatement) -> bool {
+    match stmt {
+        SqlStatement::Copy { .. } => true,
+        SqlStatement::Explain { statement, .. } => copies(statement),
+        _ => false,
+    }
 }
 
 /// Checks a DataFusion statement against the user's rights; unparsable SQL passes through

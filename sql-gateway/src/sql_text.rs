@@ -35,7 +35,10 @@ pub(crate) fn after_comments(sql: &str) -> &str {
     let mut rest = sql.trim_start();
     loop {
         if let Some(line) = rest.strip_prefix("--") {
-            rest = line.find('\n').map_or("", |i| &line[i + 1..]).trim_start();
+            rest = line
+                .find(['\n', '\r'])
+                .map_or("", |i| &line[i + 1..])
+                .trim_start();
         } else if rest.starts_with("/*") {
             let mut depth = 0usize;
             let mut i = 0;
@@ -106,6 +109,7 @@ mod tests {
         assert_eq!(after_comments("-- a\n /* b /* c */ d */\n\tcopy"), "copy");
         assert_eq!(after_comments("/* open"), "");
         assert_eq!(after_comments("-- only"), "");
+        assert_eq!(after_comments("-- c\rcopy"), "copy");
         assert_eq!(after_comments("/* é */select"), "select");
     }
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;

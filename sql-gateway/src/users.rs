@@ -89,7 +89,6 @@ impl User {
         let reads_only = matches!(
             stmt,
             Statement::Query(_)
-                | Statement::Explain { .. }
                 | Statement::ExplainTable { .. }
                 | Statement::Set(_)
                 | Statement::ShowVariable { .. }
@@ -105,6 +104,10 @@ impl User {
                 | Statement::Close { .. }
                 | Statement::Prepare { .. }
                 | Statement::Execute { .. }
+        ) || matches!(
+            stmt,
+            // EXPLAIN ANALYZE runs what it explains: only a query's plan is read-only.
+            Statement::Explain { statement, .. } if matches!(**statement, Statement::Query(_))
         );
         if !reads_only {
             self.check_writes()?;
@@ -196,6 +199,14 @@ mod tests {
             .is_ok());
         let write = bob.check_statement(&stmt("create view sales.v as select 1"), "sales");
         assert!(matches!(write, Err(Error::PermissionDenied(_))));
+        let explained = bob.check_statement(
+            &stmt("explain analyze insert into sales.orders select * from sales.orders"),
+            "sales",
+        );
+        assert!(matches!(explained, Err(Error::PermissionDenied(_))));
+        assert!(bob
+            .check_statement(&stmt("explain analyze select 1"), "sales")
+            .is_ok());
         assert!(User::unrestricted("x").check("any", true).is_ok());
     }
 }

@@ -29,11 +29,11 @@ use metastore::model::Table;
 use crate::error::{Error, Result};
 use crate::hive_types::to_field;
 
-/// How deep views may be nested. Each level plans inside the one above it, on one thread's
-/// stack; a debug build overflowed it between 16 and 32 levels.
 /// How errors from a view's own query are introduced (`error.rs` keeps this context).
 pub(crate) const VIEW_CONTEXT: &str = "in view ";
 
+/// How deep views may be nested. Each level plans inside the one above it, on one thread's
+/// stack; a debug build overflowed it between 16 and 32 levels.
 const MAX_DEPTH: usize = 10;
 /// How many views one statement may expand in all: views that each read an inner view
 /// several times would otherwise multiply into millions of plans.

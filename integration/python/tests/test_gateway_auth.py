@@ -386,6 +386,7 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         c.execute(f"CREATE EXTERNAL TABLE hr.salaries ({ORDERS_DDL_COLUMNS}) STORED AS PARQUET "
                   f"LOCATION '{wh / 'hr.db' / 'salaries'}'")
         c.execute("CREATE DATABASE payroll")  # in the warehouse, below default's folder
+        c.execute(f"CREATE DATABASE archive LOCATION '{server.warehouse}/archive'")
         c.execute("CREATE TABLE sales.byday (id int) PARTITIONED BY (day string) STORED AS PARQUET")
         c.execute("ALTER TABLE sales.byday ADD PARTITION (day='1')")
     hr_files = wh / "hr.db" / "salaries"
@@ -403,6 +404,8 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         f"CREATE EXTERNAL TABLE default.peek (id int) STORED AS PARQUET "
         f"LOCATION '{server.warehouse}/payroll.db/pay'",
         f"CREATE EXTERNAL TABLE default.peek (id int) STORED AS PARQUET LOCATION '{server.warehouse}'",
+        # a managed table's default folder would be archive's
+        "CREATE TABLE default.archive (id int) STORED AS PARQUET",
     ]
     with connect_as(server, "wren", "wren-pw") as c:
         for sql in denied:
@@ -416,7 +419,8 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         # DataFusion's COPY would write any file the server may write; a comment in front of
         # it must not get it past the check
         evil = tmp_path / "evil.csv"
-        for sql in (f"/* x */ COPY (SELECT 1 AS a) TO '{evil}'", f"-- x\ncopy (select 1 as a) to '{evil}'"):
+        for sql in (f"/* x */ COPY (SELECT 1 AS a) TO '{evil}'", f"-- x\ncopy (select 1 as a) to '{evil}'",
+                    f"EXPLAIN ANALYZE COPY (SELECT 1 AS a) TO '{evil}'"):
             with pytest.raises(psycopg.errors.FeatureNotSupported):
                 c.execute(sql)
         assert not evil.exists()
@@ -427,6 +431,8 @@ def test_limited_writer_cannot_point_tables_at_other_data(gateway_factory, fixtu
         c.execute(f"CREATE TABLE sales.c WITH (external_location = '{wh / 'sales.db' / 'c2'}') AS SELECT 1 AS id")
         c.execute("CREATE TABLE sales.m AS SELECT 2 AS id")
         c.execute("CREATE TABLE default.mine AS SELECT 3 AS id")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            c.execute("ALTER TABLE default.mine RENAME TO default.archive")
         c.execute(f"ALTER TABLE sales.byday ADD PARTITION (day='3') LOCATION '{wh / 'sales.db' / 'd3'}'")
         c.execute(f"CREATE DATABASE scratch LOCATION '{landing / 'scratch'}'")
         assert c.execute("SELECT (SELECT count(*) FROM sales.c) + (SELECT count(*) FROM sales.m)").fetchone() == (2,)

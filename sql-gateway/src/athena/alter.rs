@@ -35,9 +35,13 @@ pub(super) async fn alter_table(
     let mut table = env.catalog.get_table(&db, &name.1).await?;
     check_kind(&table, &change)?;
     let mut renamed_into = None;
-    if let TableChange::RenameTo((new_db, _)) = &change {
+    if let TableChange::RenameTo((new_db, new_name)) = &change {
         let new_db = new_db.clone().unwrap_or_else(|| db.clone());
         env.user.check(&new_db, true)?;
+        // A managed table's folder moves to its new name in the new database.
+        if table.table_type == table_type::MANAGED {
+            env.check_default_location(&new_db, new_name).await?;
+        }
         renamed_into = Some(new_db);
     }
     let unchanged = matches!(change, TableChange::Nothing);

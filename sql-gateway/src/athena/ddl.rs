@@ -68,8 +68,9 @@ pub(super) fn hive_column(c: ColumnDef) -> Result<Column> {
 pub(super) async fn create_table(env: &Env<'_>, t: CreateTable) -> Result<Output> {
     let db = env.db_of(&t.name);
     env.user.check(&db, true)?;
-    if let Some(l) = &t.location {
-        env.check_location(l).await?;
+    match &t.location {
+        Some(l) => env.check_location(l).await?,
+        None => env.check_default_location(&db, &t.name.1).await?,
     }
     let (mut serde_lib, mut input, mut output) =
         storage_classes(t.stored_as.as_deref().unwrap_or("textfile"))?;

@@ -45,11 +45,14 @@ impl Env<'_> {
         // A permitted folder may enclose another database's: `default` sits at the
         // warehouse root, above every `<db>.db`. Neither side may contain the other.
         for other in self.catalog.list_databases(None).await? {
-            if self.user.may_see(&other) {
+            if databases.iter().any(|d| d.eq_ignore_ascii_case(&other)) {
                 continue;
             }
-            let Ok(found) = self.catalog.get_database(&other).await else {
-                continue;
+            let found = match self.catalog.get_database(&other).await {
+                Ok(found) => found,
+                // Dropped since the listing.
+                Err(metastore::Error::NotFound(_)) => continue,
+                Err(e) => return Err(e.into()),
             };
             if let Ok(theirs) = Location::parse(&found.location) {
                 if inside(&wanted, &theirs) || inside(&theirs, &wanted) {
@@ -61,6 +64,17 @@ impl Env<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Checks the folder the metastore gives a table of `db` named `table` when no
+    /// location is set (`<database folder>/<table>`), for a user limited to some databases.
+    pub(super) async fn check_default_location(&self, db: &str, table: &str) -> Result<()> {
+        if self.user.databases.is_none() {
+            return Ok(());
+        }
+        let folder = self.catalog.get_database(db).await?.location;
+        let location = format!("{}/{}", folder.trim_end_matches('/'), table.to_lowercase());
+        self.check_location(&location).await
     }
 
     fn location_refused(&self, location: &str, why: &str) -> Error {

@@ -19,6 +19,8 @@ enum State {
     QuoteInQuoted,
     /// The escape character inside a quoted field.
     EscapeInQuoted,
+    /// The escape character outside quotes, in a table that never quotes.
+    EscapeUnquoted,
 }
 
 /// Cuts surplus fields from a stream of text chunks; the state carries across chunks.
@@ -26,8 +28,12 @@ enum State {
 pub(crate) struct FieldCutter {
     columns: usize,
     delimiter: u8,
-    quote: Option<u8>,
+    /// The byte csv-core opens quotes with; arrow-csv is given 0 for a table that never
+    /// quotes, and a NUL at a field's start then opens a quote there too.
+    quote: u8,
     escape: Option<u8>,
+    /// The escape also works outside quotes (a table that never quotes).
+    escape_outside: bool,
     /// Bytes that can change the state: delimiter, line ends, quote, escape.
     special: [bool; 256],
     /// Field delimiters seen so far on the current line (outside quotes).
@@ -36,19 +42,30 @@ pub(crate) struct FieldCutter {
 }
 
 impl FieldCutter {
-    /// A cutter keeping `columns` fields of each line (`columns` > 0). `quote` is `None`
-    /// when fields are never quoted; the escape character only matters inside quotes.
+    /// A cutter keeping `columns` fields of each line (`columns` > 0); `quote` is `None`
+    /// for a table that never quotes. Inside quotes the escape works as in csv-core. In a
+    /// table that never quotes it also escapes a delimiter outside them, which csv-core
+    /// does not do: Hive's `a\,b` then makes arrow-csv see one field too many and fail
+    /// loudly, instead of the cutter dropping the line's real last field. A line end is
+    /// never escaped (Hive and csv-core both end the line there).
     pub(crate) fn new(
         columns: usize,
         delimiter: u8,
         quote: Option<u8>,
         escape: Option<u8>,
     ) -> Self {
-        let escape = escape.filter(|_| quote.is_some());
+        let escape_outside = quote.is_none();
+        let quote = quote.unwrap_or(0);
         let mut special = [false; 256];
-        for b in [Some(delimiter), Some(b'\n'), Some(b'\r'), quote, escape]
-            .into_iter()
-            .flatten()
+        for b in [
+            Some(delimiter),
+            Some(b'\n'),
+            Some(b'\r'),
+            Some(quote),
+            escape,
+        ]
+        .into_iter()
+        .flatten()
         {
             special[usize::from(b)] = true;
         }
@@ -57,6 +74,7 @@ impl FieldCutter {
             delimiter,
             quote,
             escape,
+            escape_outside,
             special,
             delimiters: 0,
             state: State::FieldStart,
@@ -70,7 +88,7 @@ impl FieldCutter {
     /// Moves past a run of bytes that are not special.
     fn ordinary(&mut self) {
         self.state = match self.state {
-            State::FieldStart | State::QuoteInQuoted => State::Unquoted,
+            State::FieldStart | State::QuoteInQuoted | State::EscapeUnquoted => State::Unquoted,
             State::EscapeInQuoted => State::Quoted,
             other => other,
         };
@@ -80,7 +98,7 @@ impl FieldCutter {
     fn step(&mut self, b: u8) -> bool {
         match self.state {
             State::Quoted => {
-                if Some(b) == self.quote {
+                if b == self.quote {
                     self.state = State::QuoteInQuoted;
                 } else if Some(b) == self.escape {
                     self.state = State::EscapeInQuoted;
@@ -91,11 +109,15 @@ impl FieldCutter {
                 self.state = State::Quoted;
                 return self.keeping();
             }
-            State::QuoteInQuoted if Some(b) == self.quote => {
+            State::EscapeUnquoted if b != b'\n' && b != b'\r' => {
+                self.state = State::Unquoted;
+                return self.keeping();
+            }
+            State::QuoteInQuoted if b == self.quote => {
                 self.state = State::Quoted;
                 return self.keeping();
             }
-            State::FieldStart if Some(b) == self.quote => {
+            State::FieldStart if b == self.quote => {
                 self.state = State::Quoted;
                 return self.keeping();
             }
@@ -106,6 +128,10 @@ impl FieldCutter {
             self.delimiters = 0;
             self.state = State::FieldStart;
             return true;
+        }
+        if self.escape_outside && Some(b) == self.escape && self.state != State::EscapeUnquoted {
+            self.state = State::EscapeUnquoted;
+            return self.keeping();
         }
         if b == self.delimiter {
             self.delimiters += 1;
@@ -244,6 +270,16 @@ mod tests {
             cut_all_ways(text, 2, None, Some(b'\\')),
             "x,C:\\temp\\\ny,b\n"
         );
+        // never quoted (LazySimpleSerDe): an escaped delimiter is data, so nothing is cut
+        // from `1,a\,b,c` with 3 columns and arrow-csv refuses its 4 fields, as before
+        let lazy = "1,a\\,b,c\n2,d,e,f\n";
+        assert_eq!(
+            cut_all_ways(lazy, 3, None, Some(b'\\')),
+            "1,a\\,b,c\n2,d,e\n"
+        );
+        // a NUL at a field's start opens a quote, as it does for arrow-csv given quote 0
+        let nul = "1,\u{0}a,b\u{0},c\n2,x,y\n";
+        assert_eq!(cut_all_ways(nul, 2, None, None), "1,\u{0}a,b\u{0}\n2,x\n");
         // a quote in the middle of a field does not open quotes
         let stray = "1,27\" tv,z\nx\"y,z,w\n";
         assert_eq!(
