@@ -171,22 +171,26 @@ impl HiveSchemaProvider {
         let fetched = block_on(async {
             let names = self.catalog.list_tables(&self.db, None, None).await?;
             // A metastore without listing by type (before Hive 2.3) still lists the
-            // tables; its views then show as tables.
-            let views = match self
+            // tables; its views then show as tables, and the listing is not cached.
+            let views = self
                 .catalog
                 .list_tables(&self.db, None, Some(table_type::VIEW))
-                .await
-            {
-                Ok(views) => views.into_iter().collect(),
-                Err(e) => {
-                    tracing::debug!(db = %self.db, error = %e, "listing views failed");
-                    HashSet::new()
-                }
-            };
-            Ok::<_, metastore::Error>(TableListing { names, views })
+                .await;
+            Ok::<_, metastore::Error>((names, views))
         });
         match fetched {
-            Ok(listing) => {
+            Ok((names, Err(e))) => {
+                tracing::debug!(db = %self.db, error = %e, "listing views failed");
+                Arc::new(TableListing {
+                    names,
+                    views: HashSet::new(),
+                })
+            }
+            Ok((names, Ok(views))) => {
+                let listing = TableListing {
+                    names,
+                    views: views.into_iter().collect(),
+                };
                 let listing = Arc::new(listing);
                 self.cache.tables.lock().insert(
                     self.db.clone(),

@@ -11,8 +11,9 @@ pub enum Error {
     /// The catalog refused or failed.
     #[error("{0}")]
     Catalog(#[from] metastore::Error),
-    /// Planning or execution failed.
-    #[error("{0}")]
+    /// Planning or execution failed (shown as the root error, after the views it came
+    /// through: see `strip_context`).
+    #[error("{}", strip_context(.0))]
     DataFusion(#[from] DataFusionError),
     /// Partition repair failed.
     #[error("{0}")]
