@@ -29,14 +29,16 @@ ALICE_PW = "alice-S3cret-pw"
 BOB_PW = "bob-S3cret-pw"
 CAROL_PW = "carol-S3cret-pw"
 
-CONFIG = """
+# no trust, and alice with all rights; each configuration below adds its users
+ALICE_CONFIG = """
 [gateway]
 trust = false
 
 [[gateway.users]]
 name = "alice"
 password_env = "LAKEHIVE_IT_ALICE_PW"
-
+"""
+CONFIG = ALICE_CONFIG + """
 [[gateway.users]]
 name = "bob"
 password_env = "LAKEHIVE_IT_BOB_PW"
@@ -355,14 +357,7 @@ def test_psql_over_tls(tls_gw):
 # ---------------------------------------------------------------------------------------------
 # locations a user limited to some databases may name
 
-PLACES_CONFIG = """
-[gateway]
-trust = false
-
-[[gateway.users]]
-name = "alice"
-password_env = "LAKEHIVE_IT_ALICE_PW"
-
+PLACES_CONFIG = ALICE_CONFIG + """
 [[gateway.users]]
 name = "wren"
 password_env = "LAKEHIVE_IT_WREN_PW"
