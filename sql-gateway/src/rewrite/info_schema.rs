@@ -1,9 +1,11 @@
-//! `information_schema.columns` with PostgreSQL's 1-based `ordinal_position`.
+//! `information_schema.columns` with PostgreSQL's 1-based `ordinal_position` and type names.
 //!
 //! DataFusion numbers columns from 0, the SQL standard and PostgreSQL from 1, and tools that
-//! sort or join on the position (or show it) expect the latter. The table is replaced by a
-//! derived table over DataFusion's own that adds one, under the same name or alias, so every
-//! other column and every query shape is unchanged.
+//! sort or join on the position (or show it) expect the latter. DataFusion's `data_type` is
+//! Arrow's name (`Int64`, `Utf8View`, `Decimal128(15, 2)`); PostgreSQL's is `bigint`, `text`,
+//! `numeric`, which is what tools map to their own types. The table is replaced by a derived
+//! table over DataFusion's own under the same name or alias, so every other column and every
+//! query shape is unchanged.
 
 use std::ops::ControlFlow;
 
@@ -13,10 +15,30 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
-/// DataFusion's columns, in its order, with the position shifted.
+/// DataFusion's columns, in its order, with the position shifted and PostgreSQL's type names
+/// (`ARRAY` and `USER-DEFINED` for lists and structs or maps, as PostgreSQL says for arrays and
+/// composite types).
 const SHIFTED: &str = "SELECT table_catalog, table_schema, table_name, column_name, \
      CAST(ordinal_position + 1 AS INTEGER) AS ordinal_position, column_default, is_nullable, \
-     data_type, character_maximum_length, character_octet_length, numeric_precision, \
+     CASE \
+       WHEN data_type IN ('Int8', 'Int16', 'UInt8') THEN 'smallint' \
+       WHEN data_type IN ('Int32', 'UInt16') THEN 'integer' \
+       WHEN data_type IN ('Int64', 'UInt32') THEN 'bigint' \
+       WHEN data_type = 'UInt64' OR data_type LIKE 'Decimal%' THEN 'numeric' \
+       WHEN data_type IN ('Float16', 'Float32') THEN 'real' \
+       WHEN data_type = 'Float64' THEN 'double precision' \
+       WHEN data_type IN ('Utf8', 'Utf8View', 'LargeUtf8') THEN 'text' \
+       WHEN data_type IN ('Binary', 'BinaryView', 'LargeBinary') THEN 'bytea' \
+       WHEN data_type = 'Boolean' THEN 'boolean' \
+       WHEN data_type IN ('Date32', 'Date64') THEN 'date' \
+       WHEN data_type LIKE 'Timestamp(%, None)' OR data_type LIKE 'Timestamp(%s)' \
+         THEN 'timestamp without time zone' \
+       WHEN data_type LIKE 'Timestamp%' THEN 'timestamp with time zone' \
+       WHEN data_type LIKE 'List%' OR data_type LIKE 'LargeList%' \
+         OR data_type LIKE 'FixedSizeList%' THEN 'ARRAY' \
+       WHEN data_type LIKE 'Struct%' OR data_type LIKE 'Map%' THEN 'USER-DEFINED' \
+       ELSE data_type END AS data_type, \
+     character_maximum_length, character_octet_length, numeric_precision, \
      numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
      FROM information_schema.columns";
 
