@@ -5,6 +5,7 @@ mod athena;
 mod auth;
 mod cancel;
 mod catalog_provider;
+mod decimal_arith;
 mod error;
 mod filter_order;
 mod format;
@@ -53,6 +54,7 @@ pub use users::UserConfig;
 
 use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
+use decimal_arith::DecimalArith;
 use filter_order::FilterOrder;
 use tokio_rustls::TlsAcceptor;
 use users::Users;
@@ -114,7 +116,8 @@ fn base_context(
         .with_create_default_catalog_and_schema(false)
         .with_information_schema(true);
     // Joins whose build side is estimated under 400,000 rows / 8 MiB build one hash table
-    // that every probe partition shares (DataFusion's defaults: 128 K rows / 1 MiB). The
+    // that every probe partition shares (DataFusion's defaults: 128 K rows / 1 MiB); Parquet
+    // tables report no byte sizes (`table::without_byte_sizes`), so rows decide. The
     // probe side is then neither repartitioned nor filtered through a per-partition CASE,
     // which took TPC-H Q5 from ~330 to ~260 ms (integration/bench/README.md).
     let optimizer = &mut session.options_mut().optimizer;
@@ -128,7 +131,8 @@ fn base_context(
         .with_config(session)
         .with_runtime_env(runtime)
         .with_default_features()
-        .with_optimizer_rule(Arc::new(FilterOrder));
+        .with_optimizer_rule(Arc::new(FilterOrder))
+        .with_optimizer_rule(Arc::new(DecimalArith));
     let state = shared_result::install(builder).build();
     let ctx = SessionContext::new_with_state(state);
     ctx.register_catalog(
