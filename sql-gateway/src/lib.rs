@@ -14,6 +14,7 @@ mod hive_types;
 mod orc_columns;
 mod orc_encode;
 mod pg_functions;
+mod probe_filters;
 mod rewrite;
 mod search_path;
 mod server;
@@ -39,6 +40,8 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::scalar::ScalarValue;
 use datafusion_postgres::datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
@@ -56,6 +59,7 @@ use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
 use decimal_arith::DecimalArith;
 use filter_order::FilterOrder;
+use probe_filters::ProbeRowFilters;
 use tokio_rustls::TlsAcceptor;
 use users::Users;
 
@@ -103,6 +107,18 @@ pub struct Shared {
     base: SessionContext,
 }
 
+/// DataFusion's physical optimizer rules with [`ProbeRowFilters`] right after the rule that
+/// chooses each join's build side, before filters are pushed into scans.
+fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let at = rules
+        .iter()
+        .position(|r| r.name() == "join_selection")
+        .map_or(0, |i| i + 1);
+    rules.insert(at, Arc::new(ProbeRowFilters));
+    rules
+}
+
 /// Builds the shared DataFusion context: the Hive catalog as catalog `lakehive` with
 /// `default` as the current schema, `pg_catalog`, `information_schema`, the object stores and
 /// the memory pool.
@@ -132,7 +148,8 @@ fn base_context(
         .with_runtime_env(runtime)
         .with_default_features()
         .with_optimizer_rule(Arc::new(FilterOrder))
-        .with_optimizer_rule(Arc::new(DecimalArith));
+        .with_optimizer_rule(Arc::new(DecimalArith))
+        .with_physical_optimizer_rules(physical_rules());
     let state = shared_result::install(builder).build();
     let ctx = SessionContext::new_with_state(state);
     ctx.register_catalog(
