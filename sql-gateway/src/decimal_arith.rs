@@ -17,14 +17,14 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::ArrowNativeTypeOp;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Decimal128Array};
 use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
-use datafusion::arrow::datatypes::{DataType, Decimal128Type};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, FieldRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{internal_err, plan_err, DFSchema, Result, ScalarValue};
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{
     Aggregate, BinaryExpr, ColumnarValue, Expr, ExprSchemable, LogicalPlan, Operator,
-    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
@@ -178,6 +178,19 @@ impl ScalarUDFImpl for ArithUdf {
         }
     }
 
+    /// Nullable only when an operand is, as the operator's result: the rewritten plan keeps
+    /// the schema the operator gave it.
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+        let out = self.return_type(&types)?;
+        Ok(Arc::new(Field::new(self.name, out, nullable)))
+    }
+
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let DataType::Decimal128(precision, scale) = *args.return_field.data_type() else {
             return internal_err!("{} returns a Decimal128", self.name);
@@ -199,7 +212,8 @@ impl ScalarUDFImpl for ArithUdf {
                 );
                 let nulls = NullBuffer::union(a.nulls(), b.nulls());
                 let (av, bv) = (a.values(), b.values());
-                let values = kernel.apply(a.len(), |i| (av[i], bv[i]), nulls.as_ref())?;
+                let bv = &bv[..av.len()];
+                let values = kernel.apply(av.len(), |i| (av[i], bv[i]), nulls.as_ref())?;
                 Decimal128Array::new(values, nulls)
             }
             (ColumnarValue::Array(a), ColumnarValue::Scalar(k)) => {
@@ -302,29 +316,56 @@ impl Kernel {
     }
 
     /// `x op y` for the pairs `pair(0..len)`; an overflow is an error only where `nulls`
-    /// says the row is valid (the values under a null are unspecified).
-    #[inline]
+    /// says the row is valid (the values under a null are unspecified). The operation and
+    /// its rescaling are chosen once, outside the loop.
     fn apply(
         self,
         len: usize,
         pair: impl Fn(usize) -> (i128, i128),
         nulls: Option<&NullBuffer>,
     ) -> Result<ScalarBuffer<i128>> {
-        let mut out = Vec::with_capacity(len);
-        let mut failed = None;
-        for i in 0..len {
-            let (x, y) = pair(i);
-            out.push(self.one(x, y).unwrap_or_else(|| {
-                if failed.is_none() && nulls.is_none_or(|n| n.is_valid(i)) {
-                    failed = Some((x, y));
-                }
-                0
-            }));
-        }
+        let (lm, rm) = (self.l_mul, self.r_mul);
+        let scaled = move |v: i128, m: i128| if m == 1 { Some(v) } else { product(v, m) };
+        let failed = match (self.op, lm == 1 && rm == 1) {
+            (Operator::Multiply, _) => run(len, &pair, nulls, product),
+            (Operator::Plus, true) => run(len, &pair, nulls, |x, y| x.checked_add(y)),
+            (Operator::Plus, false) => run(len, &pair, nulls, |x, y| {
+                scaled(x, lm)?.checked_add(scaled(y, rm)?)
+            }),
+            (_, true) => run(len, &pair, nulls, |x, y| x.checked_sub(y)),
+            (_, false) => run(len, &pair, nulls, |x, y| {
+                scaled(x, lm)?.checked_sub(scaled(y, rm)?)
+            }),
+        };
         match failed {
-            Some((x, y)) => Err(self.error(x, y).into()),
-            None => Ok(ScalarBuffer::from(out)),
+            Err((x, y)) => Err(self.error(x, y).into()),
+            Ok(values) => Ok(ScalarBuffer::from(values)),
         }
+    }
+}
+
+/// `f` over the pairs, or the first pair that overflows in a valid row.
+#[inline(always)]
+fn run(
+    len: usize,
+    pair: &impl Fn(usize) -> (i128, i128),
+    nulls: Option<&NullBuffer>,
+    f: impl Fn(i128, i128) -> Option<i128>,
+) -> std::result::Result<Vec<i128>, (i128, i128)> {
+    let mut out = Vec::with_capacity(len);
+    let mut failed = None;
+    for i in 0..len {
+        let (x, y) = pair(i);
+        out.push(f(x, y).unwrap_or_else(|| {
+            if failed.is_none() && nulls.is_none_or(|n| n.is_valid(i)) {
+                failed = Some((x, y));
+            }
+            0
+        }));
+    }
+    match failed {
+        Some(pair) => Err(pair),
+        None => Ok(out),
     }
 }
 
@@ -342,7 +383,7 @@ mod tests {
     use super::*;
     use datafusion::arrow::array::{Decimal128Array, Int64Array};
     use datafusion::arrow::compute::kernels::numeric;
-    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::datatypes::Schema;
     use datafusion::arrow::record_batch::RecordBatch;
     use datafusion::arrow::util::pretty::pretty_format_batches;
     use datafusion::error::DataFusionError;
@@ -536,7 +577,10 @@ mod tests {
             ],
         )
         .unwrap();
-        let ours = SessionContext::new();
+        // One optimizer pass: the rewritten projection's schema is not rebuilt afterwards.
+        let one_pass = datafusion::prelude::SessionConfig::new()
+            .set_usize("datafusion.optimizer.max_passes", 1);
+        let ours = SessionContext::new_with_config(one_pass);
         ours.add_optimizer_rule(Arc::new(DecimalArith));
         let plain = SessionContext::new();
         for ctx in [&ours, &plain] {
@@ -547,6 +591,8 @@ mod tests {
              WHERE p * d > 0.5 OR p IS NULL ORDER BY 1",
             "SELECT sum(p * (1 - d)) AS s, sum(p * (1 - d) * (1 + d)), avg(p - d) FROM t",
             "SELECT n, sum(p * d) FROM t GROUP BY n HAVING sum(p * d) > 0 ORDER BY n",
+            "SELECT sum(x) FROM (SELECT a * b AS x FROM (VALUES \
+             (CAST(1.5 AS DECIMAL(10,2)), CAST(2 AS DECIMAL(10,2)))) v(a, b))",
         ] {
             let (names, types, rows, plan) = run(&ours, sql).await;
             assert!(plan.contains("decimal_mul"), "{plan}");

@@ -21,7 +21,9 @@ use std::sync::Arc;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::Result;
-use datafusion::datasource::physical_plan::{FileScanConfig, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{
+    FileScanConfig, FileScanConfigBuilder, FileSource, ParquetSource,
+};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::AggregateExec;
@@ -159,7 +161,9 @@ fn without_row_filters(
 fn scan_without_row_filters(scan: &DataSourceExec) -> Option<Arc<dyn ExecutionPlan>> {
     let config = scan.data_source().downcast_ref::<FileScanConfig>()?;
     let parquet = config.file_source().downcast_ref::<ParquetSource>()?;
-    if !parquet.table_parquet_options().global.pushdown_filters {
+    // A scan that already holds a predicate may have taken a filter over from the plan
+    // (a view's plan is optimized before the query around it): it keeps its settings.
+    if !parquet.table_parquet_options().global.pushdown_filters || parquet.filter().is_some() {
         return None;
     }
     let source = Arc::new(parquet.clone().with_pushdown_filters(false));

@@ -31,14 +31,19 @@ const SHIFTED: &str = "SELECT table_catalog, table_schema, table_name, column_na
        WHEN data_type IN ('Binary', 'BinaryView', 'LargeBinary') THEN 'bytea' \
        WHEN data_type = 'Boolean' THEN 'boolean' \
        WHEN data_type IN ('Date32', 'Date64') THEN 'date' \
-       WHEN data_type LIKE 'Timestamp(%, None)' OR data_type LIKE 'Timestamp(%s)' \
-         THEN 'timestamp without time zone' \
+       WHEN data_type LIKE 'Timestamp(%s)' THEN 'timestamp without time zone' \
        WHEN data_type LIKE 'Timestamp%' THEN 'timestamp with time zone' \
        WHEN data_type LIKE 'List%' OR data_type LIKE 'LargeList%' \
          OR data_type LIKE 'FixedSizeList%' THEN 'ARRAY' \
        WHEN data_type LIKE 'Struct%' OR data_type LIKE 'Map%' THEN 'USER-DEFINED' \
+       WHEN data_type LIKE 'Time32%' OR data_type LIKE 'Time64%' THEN 'time without time zone' \
+       WHEN data_type LIKE 'Interval%' OR data_type LIKE 'Duration%' THEN 'interval' \
+       WHEN data_type LIKE 'FixedSizeBinary%' THEN 'bytea' \
+       WHEN data_type LIKE 'Dictionary(%Utf8%)' THEN 'text' \
        ELSE data_type END AS data_type, \
-     character_maximum_length, character_octet_length, numeric_precision, \
+     character_maximum_length, \
+     CAST(CASE WHEN data_type = 'Utf8View' THEN 2147483647 ELSE character_octet_length END \
+       AS BIGINT) AS character_octet_length, numeric_precision, \
      numeric_precision_radix, numeric_scale, datetime_precision, interval_type \
      FROM information_schema.columns";
 
