@@ -217,32 +217,10 @@ impl ScalarUDFImpl for ArithUdf {
                 Decimal128Array::new(values, nulls)
             }
             (ColumnarValue::Array(a), ColumnarValue::Scalar(k)) => {
-                let a = a.as_primitive::<Decimal128Type>();
-                match k {
-                    ScalarValue::Decimal128(Some(k), ..) => {
-                        let nulls = a.nulls().cloned();
-                        let av = a.values();
-                        Decimal128Array::new(
-                            kernel.apply(a.len(), |i| (av[i], k), nulls.as_ref())?,
-                            nulls,
-                        )
-                    }
-                    _ => Decimal128Array::new_null(a.len()),
-                }
+                with_constant(kernel, &a, &k, |v, k| (v, k))?
             }
             (ColumnarValue::Scalar(k), ColumnarValue::Array(b)) => {
-                let b = b.as_primitive::<Decimal128Type>();
-                match k {
-                    ScalarValue::Decimal128(Some(k), ..) => {
-                        let nulls = b.nulls().cloned();
-                        let bv = b.values();
-                        Decimal128Array::new(
-                            kernel.apply(b.len(), |i| (k, bv[i]), nulls.as_ref())?,
-                            nulls,
-                        )
-                    }
-                    _ => Decimal128Array::new_null(b.len()),
-                }
+                with_constant(kernel, &b, &k, |v, k| (k, v))?
             }
             (ColumnarValue::Scalar(a), ColumnarValue::Scalar(b)) => {
                 let value = match (a, b) {
@@ -259,6 +237,23 @@ impl ScalarUDFImpl for ArithUdf {
         let out = out.with_precision_and_scale(precision, scale)?;
         Ok(ColumnarValue::Array(Arc::new(out) as ArrayRef))
     }
+}
+
+/// `array op k` or `k op array` (as `pair` puts them) for a constant `k`.
+fn with_constant(
+    kernel: Kernel,
+    array: &ArrayRef,
+    k: &ScalarValue,
+    pair: impl Fn(i128, i128) -> (i128, i128),
+) -> Result<Decimal128Array> {
+    let array = array.as_primitive::<Decimal128Type>();
+    let ScalarValue::Decimal128(Some(k), ..) = *k else {
+        return Ok(Decimal128Array::new_null(array.len()));
+    };
+    let nulls = array.nulls().cloned();
+    let values = array.values();
+    let out = kernel.apply(values.len(), |i| pair(values[i], k), nulls.as_ref())?;
+    Ok(Decimal128Array::new(out, nulls))
 }
 
 /// One operation with its operands' rescaling factors.
@@ -461,54 +456,25 @@ mod tests {
             4,
         );
         let k = ScalarValue::Decimal128(Some(-250), 20, 0);
+        let ks = k.to_array_of_size(a.len()).unwrap();
+        let one = ScalarValue::Decimal128(Some(3), 5, 1);
+        let array = |x: &ArrayRef| ColumnarValue::Array(x.clone());
+        let scalar = |x: &ScalarValue| ColumnarValue::Scalar(x.clone());
+        // (our arguments, arrow's arguments): array-array, scalar-array, array-scalar, scalars.
+        let shapes = [
+            ((array(&a), array(&b)), (a.clone(), b.clone())),
+            ((scalar(&k), array(&a)), (ks.clone(), a.clone())),
+            ((array(&a), scalar(&k)), (a.clone(), ks.clone())),
+            (
+                (scalar(&one), scalar(&k)),
+                (one.to_array().unwrap(), k.to_array().unwrap()),
+            ),
+        ];
         for op in OPS {
-            let ours = call(
-                op,
-                vec![
-                    ColumnarValue::Array(a.clone()),
-                    ColumnarValue::Array(b.clone()),
-                ],
-            );
-            assert_eq!(
-                ours.unwrap().as_ref(),
-                arrow(op, &a, &b).unwrap().as_ref(),
-                "{op}"
-            );
-            let ks = k.to_array_of_size(a.len()).unwrap();
-            let ours = call(
-                op,
-                vec![
-                    ColumnarValue::Scalar(k.clone()),
-                    ColumnarValue::Array(a.clone()),
-                ],
-            );
-            assert_eq!(
-                ours.unwrap().as_ref(),
-                arrow(op, &ks, &a).unwrap().as_ref(),
-                "{op}"
-            );
-            let ours = call(
-                op,
-                vec![
-                    ColumnarValue::Array(a.clone()),
-                    ColumnarValue::Scalar(k.clone()),
-                ],
-            );
-            assert_eq!(
-                ours.unwrap().as_ref(),
-                arrow(op, &a, &ks).unwrap().as_ref(),
-                "{op}"
-            );
-            let one = ScalarValue::Decimal128(Some(3), 5, 1);
-            let ours = call(
-                op,
-                vec![
-                    ColumnarValue::Scalar(one.clone()),
-                    ColumnarValue::Scalar(k.clone()),
-                ],
-            );
-            let theirs = arrow(op, &one.to_array().unwrap(), &k.to_array().unwrap()).unwrap();
-            assert_eq!(ours.unwrap().as_ref(), theirs.as_ref(), "{op}");
+            for ((l, r), (al, ar)) in &shapes {
+                let ours = call(op, vec![l.clone(), r.clone()]).unwrap();
+                assert_eq!(ours.as_ref(), arrow(op, al, ar).unwrap().as_ref(), "{op}");
+            }
         }
     }
 
