@@ -56,24 +56,23 @@ impl OptimizerRule for DecimalArith {
                 })
             }
             LogicalPlan::Aggregate(agg) => {
-                let input = Arc::clone(agg.input.schema());
+                // Only aggregate arguments change; the aggregate is rebuilt only if one did,
+                // each changed expression under its old name.
                 let mut changed = false;
                 let mut aggr_expr = Vec::with_capacity(agg.aggr_expr.len());
-                for e in agg.aggr_expr {
-                    let name = e.schema_name().to_string();
-                    let new = rewrite(e, &input)?;
+                for e in &agg.aggr_expr {
+                    let new = rewrite(e.clone(), agg.input.schema())?;
                     changed |= new.transformed;
-                    aggr_expr.push(if new.transformed {
-                        new.data.alias(name)
-                    } else {
-                        new.data
+                    aggr_expr.push(match new.transformed {
+                        true => new.data.alias(e.schema_name().to_string()),
+                        false => new.data,
                     });
                 }
+                if !changed {
+                    return Ok(Transformed::no(LogicalPlan::Aggregate(agg)));
+                }
                 let plan = Aggregate::try_new(agg.input, agg.group_expr, aggr_expr)?;
-                Ok(Transformed::new_transformed(
-                    LogicalPlan::Aggregate(plan),
-                    changed,
-                ))
+                Ok(Transformed::yes(LogicalPlan::Aggregate(plan)))
             }
             other => Ok(Transformed::no(other)),
         }
@@ -227,7 +226,7 @@ impl ScalarUDFImpl for ArithUdf {
                     (
                         ScalarValue::Decimal128(Some(x), ..),
                         ScalarValue::Decimal128(Some(y), ..),
-                    ) => Some(kernel.one(x, y).ok_or_else(|| kernel.error(x, y))?),
+                    ) => Some(kernel.apply(1, |_| (x, y), None)?[0]),
                     _ => None,
                 };
                 let value = ScalarValue::Decimal128(value, precision, scale);
@@ -278,16 +277,6 @@ impl Kernel {
             l_mul: factor(s1)?,
             r_mul: factor(s2)?,
         })
-    }
-
-    /// `x op y` at the result's scale, or `None` on overflow.
-    #[inline]
-    fn one(self, x: i128, y: i128) -> Option<i128> {
-        match self.op {
-            Operator::Multiply => product(x, y),
-            Operator::Plus => product(x, self.l_mul)?.checked_add(product(y, self.r_mul)?),
-            _ => product(x, self.l_mul)?.checked_sub(product(y, self.r_mul)?),
-        }
     }
 
     /// Arrow's error for the overflow of `x op y`.
