@@ -10,6 +10,7 @@ mod files;
 pub(crate) mod keys;
 mod lock_rows;
 mod locks;
+mod name_cache;
 mod part_index;
 mod part_rows;
 mod partitions;
@@ -76,6 +77,8 @@ pub struct LocalCatalog {
     warehouse: PathBuf,
     sync_writes: bool,
     locks: locks::Locks,
+    /// Whole tables' partition names, emptied by every commit.
+    names: name_cache::NameCache,
 }
 
 /// A batch being built under the writer lock.
@@ -121,6 +124,7 @@ impl LocalCatalog {
             warehouse,
             sync_writes: config.sync_writes,
             locks: locks::Locks::new(config.lock_timeout),
+            names: name_cache::NameCache::default(),
         };
         catalog.ensure_default_database()?;
         catalog.ensure_partition_index()?;
@@ -162,7 +166,9 @@ impl LocalCatalog {
     pub(crate) fn commit(&self, tx: Tx<'_>) -> Result<()> {
         let mut wo = WriteOptions::default();
         wo.set_sync(self.sync_writes);
-        self.db.write_opt(tx.batch, &wo)?;
+        let written = self.db.write_opt(tx.batch, &wo);
+        self.names.invalidate();
+        written?;
         // Still under the writer lock: every event up to `next_event` is now durable.
         let last = self.next_event.load(Ordering::SeqCst);
         self.committed_event.store(last, Ordering::SeqCst);

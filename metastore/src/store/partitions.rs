@@ -2,6 +2,7 @@
 //! scans.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::codec::{self, StoredPartition};
 use super::part_index::index_entries;
@@ -247,14 +248,26 @@ impl LocalCatalog {
         query: &PartitionQuery,
         max: Option<usize>,
     ) -> Result<Vec<String>> {
+        let whole = matches!(query, PartitionQuery::All);
+        let generation = self.names.generation();
         let (id, row) = self.table_row(&db.to_lowercase(), &table.to_lowercase())?;
+        if let Some(names) = whole.then(|| self.names.get(id)).flatten() {
+            let n = max.unwrap_or(usize::MAX).min(names.len());
+            return Ok(names[..n].to_vec());
+        }
         let rows = PartRows::new(&row.table);
         let mut out = Vec::new();
         self.visit(id, &rows, query, max, false, |values, _| {
             out.push(rows.name(values)?);
             Ok(())
         })?;
-        Ok(out)
+        if !whole || max.is_some() {
+            return Ok(out);
+        }
+        // Kept, then copied out: the copy costs less than a second listing.
+        let out = Arc::new(out);
+        self.names.put(id, generation, out.clone());
+        Ok(out.to_vec())
     }
 
     pub(crate) fn count_partitions_sync(
