@@ -6,6 +6,7 @@ mod auth;
 mod cancel;
 mod catalog_provider;
 mod decimal_arith;
+mod eager_and;
 mod error;
 mod filter_order;
 mod format;
@@ -58,6 +59,7 @@ pub use users::UserConfig;
 use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
 use decimal_arith::DecimalArith;
+use eager_and::EagerConjunctions;
 use filter_order::FilterOrder;
 use probe_filters::ProbeRowFilters;
 use tokio_rustls::TlsAcceptor;
@@ -108,7 +110,8 @@ pub struct Shared {
 }
 
 /// DataFusion's physical optimizer rules with [`ProbeRowFilters`] right after the rule that
-/// chooses each join's build side, before filters are pushed into scans.
+/// chooses each join's build side, before filters are pushed into scans, and
+/// [`EagerConjunctions`] last, before the sanity check.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let at = rules
@@ -116,6 +119,11 @@ fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .position(|r| r.name() == "join_selection")
         .map_or(0, |i| i + 1);
     rules.insert(at, Arc::new(ProbeRowFilters));
+    let last = rules
+        .iter()
+        .position(|r| r.name() == "SanityCheckPlan")
+        .unwrap_or(rules.len());
+    rules.insert(last, Arc::new(EagerConjunctions));
     rules
 }
 
