@@ -7,6 +7,7 @@ mod cancel;
 mod catalog_provider;
 mod decimal_arith;
 mod eager_and;
+mod eq_selectivity;
 mod error;
 mod filter_order;
 mod format;
@@ -60,6 +61,7 @@ use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
 use decimal_arith::DecimalArith;
 use eager_and::EagerConjunctions;
+use eq_selectivity::EqualitySelectivity;
 use filter_order::FilterOrder;
 use probe_filters::ProbeRowFilters;
 use tokio_rustls::TlsAcceptor;
@@ -109,16 +111,18 @@ pub struct Shared {
     base: SessionContext,
 }
 
-/// DataFusion's physical optimizer rules with [`ProbeRowFilters`] right after the rule that
-/// chooses each join's build side, before filters are pushed into scans, and
+/// DataFusion's physical optimizer rules with [`EqualitySelectivity`] right before the rule
+/// that chooses each join's build side, [`ProbeRowFilters`] right after it (before filters
+/// are pushed into scans), and
 /// [`EagerConjunctions`] last, before the sanity check.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let at = rules
         .iter()
         .position(|r| r.name() == "join_selection")
-        .map_or(0, |i| i + 1);
-    rules.insert(at, Arc::new(ProbeRowFilters));
+        .unwrap_or(0);
+    rules.insert(at + 1, Arc::new(ProbeRowFilters));
+    rules.insert(at, Arc::new(EqualitySelectivity));
     let last = rules
         .iter()
         .position(|r| r.name() == "SanityCheckPlan")
