@@ -17,7 +17,10 @@
 //! expensive or fallible one still only sees the rows the comparisons kept.
 //!
 //! A filter's equivalence properties are derived from its predicate (`x = 5` makes `x`
-//! constant); the rewritten plan is kept only if it still passes the sanity check.
+//! constant): a filter is rewritten only if its properties stay the same, and the rewritten
+//! plan is kept only if it still passes the sanity check. A rewritten filter's own row
+//! estimate is DataFusion's default (it cannot see into [`EagerAnd`]); nothing after this
+//! rule uses it, but `EXPLAIN`'s statistics show it.
 
 use std::fmt;
 use std::hash::Hash;
@@ -57,10 +60,16 @@ impl PhysicalOptimizerRule for EagerConjunctions {
             let Some(predicate) = eager_predicate(filter.predicate()) else {
                 return Ok(Transformed::no(node));
             };
-            let filter = FilterExecBuilder::from(filter)
+            let eager = FilterExecBuilder::from(filter)
                 .with_predicate(predicate)
                 .build()?;
-            Ok(Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>))
+            // Constants and equal columns come from the predicate; a filter whose rewrite
+            // would lose some stays as it is.
+            let props = |f: &FilterExec| f.properties().equivalence_properties().to_string();
+            if props(&eager) != props(filter) {
+                return Ok(Transformed::no(node));
+            }
+            Ok(Transformed::yes(Arc::new(eager) as Arc<dyn ExecutionPlan>))
         })?;
         if !rewritten.transformed {
             return Ok(plan);
@@ -208,6 +217,7 @@ mod tests {
     use datafusion::arrow::array::{Int64Array, StringArray};
     use datafusion::arrow::compute::SortOptions;
     use datafusion::arrow::datatypes::{Field, SchemaRef};
+    use datafusion::arrow::util::pretty::pretty_format_batches;
     use datafusion::common::ScalarValue;
     use datafusion::datasource::memory::MemorySourceConfig;
     use datafusion::datasource::source::DataSourceExec;
@@ -344,10 +354,17 @@ mod tests {
         let ctx = SessionContext::new().task_ctx();
         let rows = |plan| async {
             let batches = collect(plan, Arc::clone(&ctx)).await.unwrap();
-            batches.iter().map(|b| b.num_rows()).sum::<usize>()
+            let mut lines: Vec<String> = pretty_format_batches(&batches)
+                .unwrap()
+                .to_string()
+                .lines()
+                .map(String::from)
+                .collect();
+            lines.sort();
+            lines
         };
         let (want, got) = (rows(before).await, rows(after).await);
-        assert!(want > 0);
+        assert!(want.len() > 10, "the filter keeps rows");
         assert_eq!(want, got);
     }
 
@@ -369,15 +386,12 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_that_needs_the_filters_constants_keeps_its_filter() {
+    fn a_filter_whose_constants_come_from_its_predicate_keeps_it() {
         // `a = 4` makes `a` constant, so the scan's order (a, b) satisfies a merge on b alone;
-        // hidden inside an EagerAnd it would not, and the sanity check would fail.
+        // hidden inside an EagerAnd it would not.
         let c = conditions();
-        let predicate = and_chain(&[
-            cmp("a", Operator::Eq, ScalarValue::Int64(Some(4))),
-            Arc::clone(&c[1]),
-        ]);
-        let filter = filter_over(predicate, true);
+        let constant = || cmp("a", Operator::Eq, ScalarValue::Int64(Some(4)));
+        let filter = filter_over(and_chain(&[constant(), Arc::clone(&c[1])]), true);
         let on_b = PhysicalSortExpr::new(col("b", &schema()).unwrap(), SortOptions::default());
         let merge: Arc<dyn ExecutionPlan> = Arc::new(SortPreservingMergeExec::new(
             LexOrdering::new([on_b]).unwrap(),
@@ -388,14 +402,8 @@ mod tests {
             .expect("the original plan is sound");
         let after = optimize(Arc::clone(&merge));
         assert!(Arc::ptr_eq(&merge, &after));
-        // Without the merge on top, the same filter is rewritten.
-        let filter = filter_over(
-            and_chain(&[
-                cmp("a", Operator::Eq, ScalarValue::Int64(Some(4))),
-                Arc::clone(&c[1]),
-            ]),
-            true,
-        );
+        // Ranges make no constants: the same scan's filter on them is rewritten.
+        let filter = filter_over(and_chain(&[Arc::clone(&c[0]), Arc::clone(&c[1])]), true);
         assert!(predicate_of(&optimize(filter)).is::<EagerAnd>());
     }
 }

@@ -14,12 +14,23 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-/// At most this many names are cached over all tables (about 70 MB at 40-byte names).
-const BUDGET: usize = 1_000_000;
+/// At most this many bytes of names are cached over all tables (a name costs its length plus
+/// [`PER_NAME`]).
+const BUDGET: usize = 64 << 20;
 
-#[derive(Debug, Default)]
+/// What a `String` costs besides its bytes.
+const PER_NAME: usize = size_of::<String>();
+
+#[derive(Debug)]
 pub(crate) struct NameCache {
     inner: Mutex<Inner>,
+    budget: usize,
+}
+
+impl Default for NameCache {
+    fn default() -> Self {
+        NameCache::with_budget(BUDGET)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -30,6 +41,13 @@ struct Inner {
 }
 
 impl NameCache {
+    fn with_budget(budget: usize) -> Self {
+        NameCache {
+            inner: Mutex::default(),
+            budget,
+        }
+    }
+
     /// The current generation; pass it to [`NameCache::put`].
     pub(crate) fn generation(&self) -> u64 {
         self.inner.lock().generation
@@ -42,18 +60,20 @@ impl NameCache {
 
     /// Keeps `names` for table `id` if nothing was committed since `generation` was read.
     pub(crate) fn put(&self, id: u64, generation: u64, names: Arc<Vec<String>>) {
+        let size = bytes(&names);
         let mut inner = self.inner.lock();
-        if inner.generation != generation || names.len() > BUDGET {
+        if inner.generation != generation || size > self.budget {
             return;
         }
-        if inner.held + names.len() > BUDGET {
+        if let Some(old) = inner.names.remove(&id) {
+            inner.held -= bytes(&old);
+        }
+        if inner.held + size > self.budget {
             inner.names.clear();
             inner.held = 0;
         }
-        inner.held += names.len();
-        if let Some(old) = inner.names.insert(id, names) {
-            inner.held -= old.len();
-        }
+        inner.held += size;
+        inner.names.insert(id, names);
     }
 
     /// Forgets everything; called after every committed write.
@@ -63,6 +83,10 @@ impl NameCache {
         inner.names.clear();
         inner.held = 0;
     }
+}
+
+fn bytes(names: &[String]) -> usize {
+    names.iter().map(|n| n.len() + PER_NAME).sum()
 }
 
 #[cfg(test)]
@@ -135,24 +159,31 @@ mod tests {
 
     #[test]
     fn the_budget_bounds_what_is_held() {
-        let cache = NameCache::default();
+        // Names "k=0".."k=9" cost 3 bytes plus PER_NAME each.
+        let each = 3 + PER_NAME;
+        let cache = NameCache::with_budget(10 * each);
         let g = cache.generation();
-        cache.put(1, g, names(BUDGET + 1));
+        cache.put(1, g, names(11));
         assert!(
             cache.get(1).is_none(),
             "a table over the budget is not cached"
         );
-        cache.put(1, g, names(BUDGET / 2));
-        cache.put(2, g, names(BUDGET / 2));
+        cache.put(1, g, names(5));
+        cache.put(2, g, names(5));
         assert!(cache.get(1).is_some() && cache.get(2).is_some());
-        cache.put(3, g, names(10));
+        cache.put(3, g, names(2));
         assert!(cache.get(1).is_none() && cache.get(2).is_none());
-        assert_eq!(cache.get(3).unwrap().len(), 10);
+        assert_eq!(cache.get(3).unwrap().len(), 2);
         cache.put(3, g, names(4));
         assert_eq!(
             cache.inner.lock().held,
-            4,
+            4 * each,
             "a replaced entry gives back its share"
+        );
+        cache.put(4, g, names(6));
+        assert!(
+            cache.get(3).is_some() && cache.get(4).is_some(),
+            "exactly at the budget"
         );
     }
 }
