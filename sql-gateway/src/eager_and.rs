@@ -313,9 +313,8 @@ mod tests {
         Arc::clone(filter.predicate())
     }
 
-    #[tokio::test]
-    async fn plain_tests_are_gathered_and_the_others_follow_in_order() {
-        let c = conditions();
+    /// `a + b > 5`: not a plain test.
+    fn sum_over_five() -> Arc<dyn PhysicalExpr> {
         let schema = schema();
         let sum = binary(
             col("a", &schema).unwrap(),
@@ -324,7 +323,14 @@ mod tests {
             &schema,
         )
         .unwrap();
-        let costly = binary(sum, Operator::Gt, lit(5i64), &schema).unwrap();
+        binary(sum, Operator::Gt, lit(5i64), &schema).unwrap()
+    }
+
+    #[tokio::test]
+    async fn plain_tests_are_gathered_and_the_others_follow_in_order() {
+        let c = conditions();
+        let schema = schema();
+        let costly = sum_over_five();
         let costly2 = binary(
             col("a", &schema).unwrap(),
             Operator::Modulo,
@@ -371,15 +377,7 @@ mod tests {
     #[test]
     fn a_single_plain_test_is_left_alone() {
         let c = conditions();
-        let schema = schema();
-        let sum = binary(
-            col("a", &schema).unwrap(),
-            Operator::Plus,
-            col("b", &schema).unwrap(),
-            &schema,
-        )
-        .unwrap();
-        let costly = binary(sum, Operator::Gt, lit(5i64), &schema).unwrap();
+        let costly = sum_over_five();
         let plan = filter_over(and_chain(&[costly, Arc::clone(&c[1])]), false);
         let after = optimize(Arc::clone(&plan));
         assert!(Arc::ptr_eq(&plan, &after));
