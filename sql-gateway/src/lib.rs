@@ -113,8 +113,7 @@ pub struct Shared {
 
 /// DataFusion's physical optimizer rules with [`EqualitySelectivity`] right before the rule
 /// that chooses each join's build side, [`ProbeRowFilters`] right after it (before filters
-/// are pushed into scans), and
-/// [`EagerConjunctions`] last, before the sanity check.
+/// are pushed into scans), and [`EagerConjunctions`] last, before the sanity check.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let at = rules
