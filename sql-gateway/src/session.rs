@@ -138,7 +138,8 @@ impl Session {
         }
         let (_, parsed) = self.parser.inner.parse_sql(client, sql, &[]).await.ok()??;
         let (_, plan) = parsed?;
-        crate::wire_text::with_text_columns(plan).ok()
+        let plan = crate::wire_text::with_text_columns(plan).ok()?;
+        crate::wire_text::with_final_types(plan, &self.ctx.state()).ok()
     }
 
     /// Runs a planned query as datafusion-postgres's simple-query path does.
@@ -484,6 +485,7 @@ impl QueryParser for SessionParser {
         match self.inner.parse_sql(client, &sql, types).await? {
             Some((sql, Some((stmt, plan)))) => {
                 let plan = crate::wire_text::with_text_columns(plan)
+                    .and_then(|plan| crate::wire_text::with_final_types(plan, &self.ctx.state()))
                     .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
                 Ok(Some((sql, Some((stmt, plan)))))
             }

@@ -12,7 +12,10 @@ use datafusion::arrow::array::{Array, ArrayRef, StringBuilder};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::{Column, Result};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Signature, Volatility};
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::{
+    cast, Expr, LogicalPlan, LogicalPlanBuilder, Signature, Volatility,
+};
 use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
 use datafusion_postgres::pgwire::api::portal::Format;
 
@@ -50,6 +53,43 @@ pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
                 column
             }
         });
+    LogicalPlanBuilder::from(plan).project(exprs)?.build()
+}
+
+/// `plan` with casts to the types its output columns will have once DataFusion's analyzer has
+/// run. A plan straight from SQL states some types before coercion: `CASE WHEN c THEN 1 ELSE
+/// u END` with an unsigned `u` says `bigint` (its first branch) but yields `numeric`, and a
+/// client told `int8` could not read the values (or, in binary, read wrong ones). Plans with
+/// parameters are left as they are (their types come with the values), as are plans the
+/// analyzer rejects (running them reports the error).
+pub(crate) fn with_final_types(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
+    if !plan.get_parameter_types()?.is_empty() {
+        return Ok(plan);
+    }
+    let analyzed =
+        state
+            .analyzer()
+            .execute_and_check(plan.clone(), state.config_options(), |_, _| {});
+    let Ok(analyzed) = analyzed else {
+        return Ok(plan);
+    };
+    let (before, after) = (plan.schema(), analyzed.schema());
+    let changed = |i: usize| before.field(i).data_type() != after.field(i).data_type();
+    if before.fields().len() != after.fields().len() || !(0..before.fields().len()).any(changed) {
+        return Ok(plan);
+    }
+    let exprs: Vec<Expr> = before
+        .iter()
+        .enumerate()
+        .map(|(i, (qualifier, field))| {
+            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+            if !changed(i) {
+                return column;
+            }
+            cast(column, after.field(i).data_type().clone())
+                .alias_qualified(qualifier.cloned(), field.name())
+        })
+        .collect();
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
 }
 

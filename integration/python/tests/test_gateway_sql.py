@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Dict, List
 
@@ -107,6 +108,23 @@ def test_maps_and_lists_of_lists_reach_clients_as_text(conn, db):
     # a bad query in the simple protocol still gets its SQLSTATE
     res = conn.pgconn.exec_(f"SELECT nope FROM {db}.orders".encode())
     assert res.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == b"42703"
+
+
+def test_result_types_are_the_ones_the_rows_have(conn):
+    """A CASE mixing bigint and an unsigned value yields numeric: clients are told numeric in
+    every protocol (before, they were told int8 and failed in text or read garbage in binary)."""
+    sql = ("SELECT CASE WHEN v THEN 1 ELSE arrow_cast(2, 'UInt64') END AS x, v "
+           "FROM (VALUES (true), (false)) t(v) ORDER BY v")
+    numeric, boolean = 1700, 16
+    for prepare in (False, True):
+        for binary in (False, True):
+            cur = conn.cursor(binary=binary)
+            cur.execute(sql, prepare=prepare)
+            assert cur.fetchall() == [(Decimal(2), False), (Decimal(1), True)], (prepare, binary)
+            assert [d.type_code for d in cur.description] == [numeric, boolean], (prepare, binary)
+    res = conn.pgconn.exec_(sql.encode())
+    assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
+    assert (res.ftype(0), res.get_value(0, 0)) == (numeric, b"2")
 
 
 def test_statements_reach_the_engine_as_the_client_wrote_them(conn, tmp_path):
