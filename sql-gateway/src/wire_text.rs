@@ -30,6 +30,9 @@ fn has_pg_type(field: &Field) -> bool {
 /// `plan` with each output column that has no PostgreSQL type turned into text (keeping its
 /// name), or `plan` itself when every column has one.
 pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
+    if !is_query(&plan) {
+        return Ok(plan);
+    }
     let schema = Arc::clone(plan.schema());
     let as_text_columns: Vec<bool> = schema.fields().iter().map(|f| !has_pg_type(f)).collect();
     if !as_text_columns.contains(&true) {
@@ -56,6 +59,22 @@ pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
 }
 
+/// Whether `plan` returns rows a projection may be put over. DDL such as `SELECT ... INTO`
+/// (`CreateMemoryTable`) states its input's schema but runs only as the top node.
+fn is_query(plan: &LogicalPlan) -> bool {
+    !matches!(
+        plan,
+        LogicalPlan::Ddl(_)
+            | LogicalPlan::Dml(_)
+            | LogicalPlan::Statement(_)
+            | LogicalPlan::Explain(_)
+            | LogicalPlan::Analyze(_)
+            | LogicalPlan::Copy(_)
+            | LogicalPlan::DescribeTable(_)
+            | LogicalPlan::Extension(_)
+    )
+}
+
 /// `plan` with casts to the types its output columns will have once DataFusion's analyzer has
 /// run. A plan straight from SQL states some types before coercion: `CASE WHEN c THEN 1 ELSE
 /// u END` with an unsigned `u` says `bigint` (its first branch) but yields `numeric`, and a
@@ -63,7 +82,7 @@ pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
 /// parameters are left as they are (their types come with the values), as are plans the
 /// analyzer rejects (running them reports the error).
 pub(crate) fn with_final_types(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
-    if !plan.get_parameter_types()?.is_empty() {
+    if !is_query(&plan) || !plan.get_parameter_types()?.is_empty() {
         return Ok(plan);
     }
     let analyzed =

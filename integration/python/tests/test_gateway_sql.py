@@ -125,6 +125,12 @@ def test_result_types_are_the_ones_the_rows_have(conn):
     res = conn.pgconn.exec_(sql.encode())
     assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
     assert (res.ftype(0), res.get_value(0, 0)) == (numeric, b"2")
+    # A column that becomes a map only once types are settled still reaches the client as text.
+    union = "SELECT NULL AS m UNION ALL SELECT map(['a'], [1])"
+    for prepare in (False, True):
+        cur = conn.execute(union, prepare=prepare)
+        assert sorted(cur.fetchall(), key=str) == [("{a: 1}",), (None,)], prepare
+        assert [d.type_code for d in cur.description] == [25], prepare
 
 
 def test_statements_reach_the_engine_as_the_client_wrote_them(conn, tmp_path):
