@@ -138,8 +138,9 @@ impl Session {
         }
         let (_, parsed) = self.parser.inner.parse_sql(client, sql, &[]).await.ok()??;
         let (_, plan) = parsed?;
-        let plan = crate::wire_text::with_final_types(plan, &self.ctx.state()).ok()?;
-        crate::wire_text::with_text_columns(plan).ok()
+        let state = self.ctx.state_ref();
+        let guard = state.read();
+        crate::wire_text::for_clients(plan, &guard).ok()
     }
 
     /// Runs a planned query as datafusion-postgres's simple-query path does.
@@ -484,8 +485,8 @@ impl QueryParser for SessionParser {
         let sql = crate::rewrite::rewrite_sql(sql).unwrap_or_else(|| sql.to_string());
         match self.inner.parse_sql(client, &sql, types).await? {
             Some((sql, Some((stmt, plan)))) => {
-                let plan = crate::wire_text::with_final_types(plan, &self.ctx.state())
-                    .and_then(crate::wire_text::with_text_columns)
+                let state = self.ctx.state_ref();
+                let plan = crate::wire_text::for_clients(plan, &state.read())
                     .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
                 Ok(Some((sql, Some((stmt, plan)))))
             }

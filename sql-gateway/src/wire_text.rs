@@ -27,15 +27,21 @@ fn has_pg_type(field: &Field) -> bool {
     arrow_schema_to_pg_fields(&one, &Format::UnifiedText, None).is_ok()
 }
 
-/// `plan` with each output column that has no PostgreSQL type turned into text (keeping its
-/// name), or `plan` itself when every column has one.
-pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
+/// `plan` as clients should see it: its output columns with the types they will really have
+/// ([`with_final_types`]), then those without a PostgreSQL type as text
+/// ([`with_text_columns`]). Plans that do not return rows are left alone.
+pub(crate) fn for_clients(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
     if !is_query(&plan) {
         return Ok(plan);
     }
+    with_text_columns(with_final_types(plan, state)?)
+}
+
+/// `plan` with each output column that has no PostgreSQL type turned into text (keeping its
+/// name), or `plan` itself when every column has one.
+fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
     let schema = Arc::clone(plan.schema());
-    let as_text_columns: Vec<bool> = schema.fields().iter().map(|f| !has_pg_type(f)).collect();
-    if !as_text_columns.contains(&true) {
+    if schema.fields().iter().all(|f| has_pg_type(f)) {
         return Ok(plan);
     }
     let as_text = Arc::new(TextUdf::udf(
@@ -43,20 +49,9 @@ pub(crate) fn with_text_columns(plan: LogicalPlan) -> Result<LogicalPlan> {
         Signature::any(1, Volatility::Immutable),
         as_text,
     ));
-    let exprs = schema
-        .iter()
-        .zip(as_text_columns)
-        .map(|((qualifier, field), text)| {
-            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-            if text {
-                as_text
-                    .call(vec![column])
-                    .alias_qualified(qualifier.cloned(), field.name())
-            } else {
-                column
-            }
-        });
-    LogicalPlanBuilder::from(plan).project(exprs)?.build()
+    replace_columns(plan, |i, column| {
+        (!has_pg_type(schema.field(i))).then(|| as_text.call(vec![column]))
+    })
 }
 
 /// Whether `plan` returns rows a projection may be put over. DDL such as `SELECT ... INTO`
@@ -81,8 +76,8 @@ fn is_query(plan: &LogicalPlan) -> bool {
 /// client told `int8` could not read the values (or, in binary, read wrong ones). Plans with
 /// parameters are left as they are (their types come with the values), as are plans the
 /// analyzer rejects (running them reports the error).
-pub(crate) fn with_final_types(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
-    if !is_query(&plan) || !plan.get_parameter_types()?.is_empty() {
+fn with_final_types(plan: LogicalPlan, state: &SessionState) -> Result<LogicalPlan> {
+    if !plan.get_parameter_types()?.is_empty() {
         return Ok(plan);
     }
     let analyzed =
@@ -92,23 +87,30 @@ pub(crate) fn with_final_types(plan: LogicalPlan, state: &SessionState) -> Resul
     let Ok(analyzed) = analyzed else {
         return Ok(plan);
     };
-    let (before, after) = (plan.schema(), analyzed.schema());
+    let (before, after) = (Arc::clone(plan.schema()), analyzed.schema());
     let changed = |i: usize| before.field(i).data_type() != after.field(i).data_type();
     if before.fields().len() != after.fields().len() || !(0..before.fields().len()).any(changed) {
         return Ok(plan);
     }
-    let exprs: Vec<Expr> = before
-        .iter()
-        .enumerate()
-        .map(|(i, (qualifier, field))| {
-            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-            if !changed(i) {
-                return column;
-            }
-            cast(column, after.field(i).data_type().clone())
-                .alias_qualified(qualifier.cloned(), field.name())
-        })
-        .collect();
+    replace_columns(plan, |i, column| {
+        changed(i).then(|| cast(column, after.field(i).data_type().clone()))
+    })
+}
+
+/// `plan` under a projection of its output columns, each kept or, where `replace` gives an
+/// expression over it, that expression under the column's name.
+fn replace_columns(
+    plan: LogicalPlan,
+    replace: impl Fn(usize, Expr) -> Option<Expr>,
+) -> Result<LogicalPlan> {
+    let schema = Arc::clone(plan.schema());
+    let exprs = schema.iter().enumerate().map(|(i, (qualifier, field))| {
+        let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
+        match replace(i, column.clone()) {
+            Some(e) => e.alias_qualified(qualifier.cloned(), field.name()),
+            None => column,
+        }
+    });
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
 }
 
