@@ -1,6 +1,7 @@
 //! Lakehive's SQL gateway: PostgreSQL clients (psql, JDBC, psycopg, BI tools) query the
 //! cataloged files through DataFusion, and run Athena-style DDL against the catalog.
 
+mod agg_probe_filter;
 mod athena;
 mod auth;
 mod cancel;
@@ -57,6 +58,7 @@ pub use error::{Error, Result};
 pub use storage::{Location, StoreRegistry};
 pub use users::UserConfig;
 
+use agg_probe_filter::FilterBeforeAggregate;
 use auth::AuthConfig;
 use catalog_provider::{HiveCatalogProvider, MetaCache};
 use decimal_arith::DecimalArith;
@@ -113,7 +115,8 @@ pub struct Shared {
 
 /// DataFusion's physical optimizer rules with [`EqualitySelectivity`] right before the rule
 /// that chooses each join's build side, [`ProbeRowFilters`] right after it (before filters
-/// are pushed into scans), and [`EagerConjunctions`] last, before the sanity check.
+/// are pushed into scans), and [`FilterBeforeAggregate`] then [`EagerConjunctions`] last,
+/// before the sanity check.
 fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let at = rules
@@ -127,6 +130,7 @@ fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .position(|r| r.name() == "SanityCheckPlan")
         .unwrap_or(rules.len());
     rules.insert(last, Arc::new(EagerConjunctions));
+    rules.insert(last, Arc::new(FilterBeforeAggregate));
     rules
 }
 
