@@ -27,11 +27,12 @@ use datafusion::physical_expr::utils::{conjunction, reassign_expr_columns, split
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::AggregateExec;
-use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::joins::HashJoinExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::ExecutionPlan;
+
+use crate::plan_walk::map_children;
 
 /// The physical optimizer rule; see the module documentation.
 #[derive(Debug, Default)]
@@ -88,23 +89,13 @@ fn visit(
         }
         None
     };
-    let mut changed = false;
-    let mut children = Vec::new();
-    for (i, child) in plan.children().into_iter().enumerate() {
+    map_children(plan, |i, child| {
         let scope = match (&probe_side, i) {
             (Some(probe), 1) => probe,
             _ => &below,
         };
-        let new = visit(Arc::clone(child), scope)?;
-        changed |= new.transformed;
-        children.push(new.data);
-    }
-    if !changed {
-        return Ok(Transformed::no(plan));
-    }
-    Ok(Transformed::yes(replace_children_if_necessary(
-        plan, children,
-    )?))
+        visit(child, scope)
+    })
 }
 
 /// `filter`, when it reads a Parquet scan holding some of `wanted`, with those added to its

@@ -17,6 +17,7 @@ mod hive_types;
 mod orc_columns;
 mod orc_encode;
 mod pg_functions;
+mod plan_walk;
 mod probe_filters;
 mod rewrite;
 mod search_path;

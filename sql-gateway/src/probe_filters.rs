@@ -36,6 +36,8 @@ use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::ExecutionPlan;
 
+use crate::plan_walk::map_children;
+
 /// Build sides estimated above this many rows make filters too weak to test row by row.
 pub(crate) const BIG_BUILD_ROWS: usize = 100_000;
 
@@ -92,19 +94,7 @@ fn visit(plan: Arc<dyn ExecutionPlan>) -> Result<Transformed<Arc<dyn ExecutionPl
 }
 
 fn visit_children(plan: Arc<dyn ExecutionPlan>) -> Result<Transformed<Arc<dyn ExecutionPlan>>> {
-    let mut changed = false;
-    let mut children = Vec::new();
-    for child in plan.children() {
-        let new = visit(Arc::clone(child))?;
-        changed |= new.transformed;
-        children.push(new.data);
-    }
-    if !changed {
-        return Ok(Transformed::no(plan));
-    }
-    Ok(Transformed::yes(replace_children_if_necessary(
-        plan, children,
-    )?))
+    map_children(plan, |_, child| visit(child))
 }
 
 /// The estimated rows of a join's build side, unless unknown or out of an aggregation.
@@ -143,19 +133,10 @@ fn without_row_filters(
     } else {
         return Ok(Transformed::no(plan));
     };
-    let mut children: Vec<Arc<dyn ExecutionPlan>> =
-        plan.children().into_iter().map(Arc::clone).collect();
-    let Some(child) = children.get_mut(through) else {
-        return Ok(Transformed::no(plan));
-    };
-    let new = without_row_filters(Arc::clone(child))?;
-    if !new.transformed {
-        return Ok(Transformed::no(plan));
-    }
-    *child = new.data;
-    Ok(Transformed::yes(replace_children_if_necessary(
-        plan, children,
-    )?))
+    map_children(plan, |i, child| match i == through {
+        true => without_row_filters(child),
+        false => Ok(Transformed::no(child)),
+    })
 }
 
 fn scan_without_row_filters(scan: &DataSourceExec) -> Option<Arc<dyn ExecutionPlan>> {
