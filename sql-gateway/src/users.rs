@@ -2,9 +2,10 @@
 //! and optionally read-only. Anything else is refused with SQLSTATE 42501.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use datafusion::sql::resolve::resolve_table_references;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{Query, SetExpr, Statement, Visit, Visitor};
 
 use crate::error::{Error, Result};
 
@@ -86,30 +87,7 @@ impl User {
 
     /// Checks a statement DataFusion will run: its kind and every table it names.
     pub(crate) fn check_statement(&self, stmt: &Statement, default_db: &str) -> Result<()> {
-        let reads_only = matches!(
-            stmt,
-            Statement::Query(_)
-                | Statement::ExplainTable { .. }
-                | Statement::Set(_)
-                | Statement::ShowVariable { .. }
-                | Statement::ShowVariables { .. }
-                | Statement::ShowStatus { .. }
-                | Statement::StartTransaction { .. }
-                | Statement::Commit { .. }
-                | Statement::Rollback { .. }
-                | Statement::Discard { .. }
-                | Statement::Deallocate { .. }
-                | Statement::Declare { .. }
-                | Statement::Fetch { .. }
-                | Statement::Close { .. }
-                | Statement::Prepare { .. }
-                | Statement::Execute { .. }
-        ) || matches!(
-            stmt,
-            // EXPLAIN ANALYZE runs what it explains: only a query's plan is read-only.
-            Statement::Explain { statement, .. } if matches!(**statement, Statement::Query(_))
-        );
-        if !reads_only {
+        if !reads_only(stmt) {
             self.check_writes()?;
         }
         if self.databases.is_none() {
@@ -125,6 +103,60 @@ impl User {
     }
 }
 
+/// Whether a statement DataFusion runs only reads: a query (not `SELECT ... INTO`), the
+/// plan of one, session and transaction statements, and cursors and prepared statements
+/// over such statements.
+fn reads_only(stmt: &Statement) -> bool {
+    match stmt {
+        Statement::Query(_) | Statement::Declare { .. } => !has_into(stmt),
+        // EXPLAIN ANALYZE runs what it explains: only a query's plan is read-only.
+        Statement::Explain { statement, .. } => {
+            matches!(**statement, Statement::Query(_)) && reads_only(statement)
+        }
+        Statement::Prepare { statement, .. } => reads_only(statement),
+        Statement::ExplainTable { .. }
+        | Statement::Set(_)
+        | Statement::ShowVariable { .. }
+        | Statement::ShowVariables { .. }
+        | Statement::ShowStatus { .. }
+        | Statement::StartTransaction { .. }
+        | Statement::Commit { .. }
+        | Statement::Rollback { .. }
+        | Statement::Discard { .. }
+        | Statement::Deallocate { .. }
+        | Statement::Fetch { .. }
+        | Statement::Close { .. }
+        | Statement::Execute { .. } => true,
+        _ => false,
+    }
+}
+
+/// Whether any SELECT in a statement, at any depth, has an INTO clause (which creates a
+/// table).
+fn has_into(stmt: &Statement) -> bool {
+    struct IntoFinder;
+    impl Visitor for IntoFinder {
+        type Break = ();
+        fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<()> {
+            if select_into(&query.body) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    stmt.visit(&mut IntoFinder).is_break()
+}
+
+/// Whether a query body's own SELECTs (not its subqueries, which are visited as queries)
+/// have an INTO clause.
+fn select_into(body: &SetExpr) -> bool {
+    match body {
+        SetExpr::Select(select) => select.into.is_some(),
+        SetExpr::SetOperation { left, right, .. } => select_into(left) || select_into(right),
+        _ => false,
+    }
+}
 /// The configured users by name, or trust for anyone.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Users {
@@ -208,5 +240,28 @@ mod tests {
             .check_statement(&stmt("explain analyze select 1"), "sales")
             .is_ok());
         assert!(User::unrestricted("x").check("any", true).is_ok());
+    }
+
+    #[test]
+    fn statements_that_create_or_change_tables_are_writes() {
+        for sql in [
+            "select 1 into sales.t",
+            "select * from (select 1 union select 2 into t) s",
+            "prepare p as insert into sales.orders values (1)",
+            "prepare p as select 1 into t",
+            "declare c cursor for select 1 into t",
+            "explain select 1 into t",
+        ] {
+            assert!(!reads_only(&stmt(sql)), "{sql}");
+        }
+        for sql in [
+            "select 1 as into_x",
+            "prepare p as select * from sales.orders where id = $1",
+            "declare c cursor for select 1",
+            "execute p",
+            "explain select 1",
+        ] {
+            assert!(reads_only(&stmt(sql)), "{sql}");
+        }
     }
 }

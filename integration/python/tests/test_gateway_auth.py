@@ -131,6 +131,8 @@ BOB_DENIED: List[Tuple[str, str]] = [
     ("create-database", "CREATE DATABASE bobs"),
     ("insert", "INSERT INTO sales.orders SELECT * FROM sales.orders"),
     ("ctas", "CREATE TABLE sales.copy AS SELECT * FROM sales.orders"),
+    ("select-into", "SELECT * INTO sales.copy FROM sales.orders"),
+    ("prepare-insert", "PREPARE p AS INSERT INTO sales.orders SELECT * FROM sales.orders"),
     ("add-partition", "ALTER TABLE sales.sales ADD PARTITION (year=2030, month='01')"),
     ("msck", "MSCK REPAIR TABLE sales.sales SYNC PARTITIONS"),
     ("add-columns", "ALTER TABLE sales.orders ADD COLUMNS (extra int)"),

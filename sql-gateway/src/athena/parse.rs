@@ -280,10 +280,13 @@ pub(crate) fn parse(sql: &str) -> Result<Option<Statement>> {
     } else {
         None
     };
-    if stmt.is_some() {
-        c.expect_end()?;
+    match stmt {
+        Some(stmt) => {
+            c.expect_end()?;
+            Ok(Some(stmt))
+        }
+        None => select_into::parse(sql),
     }
-    Ok(stmt)
 }
 
 /// `SET [SESSION | LOCAL] search_path {TO | =} name, ...` or `SET SCHEMA 'name'`; other
@@ -681,6 +684,7 @@ fn drop(c: &mut Cursor) -> Result<Option<Statement>> {
 
 mod alter;
 mod constraints;
+mod select_into;
 pub(crate) use alter::{Position, TableChange};
 #[cfg(test)]
 mod tests;
