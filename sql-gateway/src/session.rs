@@ -485,6 +485,8 @@ impl QueryParser for SessionParser {
         let sql = crate::rewrite::rewrite_sql(sql).unwrap_or_else(|| sql.to_string());
         match self.inner.parse_sql(client, &sql, types).await? {
             Some((sql, Some((stmt, plan)))) => {
+                let plan = params::with_declared_types(plan, types)
+                    .map_err(|e| PgWireError::ApiError(Box::new(e)))?;
                 let state = self.ctx.state_ref();
                 let plan = crate::wire_text::for_clients(plan, &state.read())
                     .map_err(|e| PgWireError::ApiError(Box::new(e)))?;

@@ -338,6 +338,15 @@ def test_binary_parameters_and_results(gw, placeholder):
         assert ids(f"paid = {p}", True) == [1, 3, 4]
         assert ids(f"qty >= {p}", 2**40) == []
         assert ids(f"id > {p}", -1) == [1, 2, 3, 4, 5, 6]
+        # a parameter of another type than its column compares as PostgreSQL does, in the
+        # wider type: never rounded to the column's scale or cut to an integer
+        assert ids(f"amount > {p}", 12) == [1, 3, 5]
+        assert ids(f"amount > {p}", 7.249) == [1, 2, 3, 5]
+        assert ids(f"amount >= {p}", 30.001) == [5]
+        assert ids(f"id < {p}", 2.5) == [1, 2]
+        assert ids(f"qty = {p}", 3.0) == [3, 4]
+        assert ids(f"price > {p}", 9) == [3, 5]
+        assert ids(f"day < {p}", dt.datetime(2024, 1, 2, 12, 0)) == [1, 2, 3, 4]
 
         cur.execute(f"{select} where id = {p}", (6,))  # NULLs in binary
         assert cur.fetchone() == ORDERS[5]

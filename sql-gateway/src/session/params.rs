@@ -1,10 +1,15 @@
-//! Parameters (`$1` .. `$n`) of the statements the session plans itself: INSERT, CTAS and
-//! DECLARE in the extended protocol.
+//! Parameters (`$1` .. `$n`) in the extended protocol: the types the client declared for a
+//! query's parameters, and the values of the statements the session plans itself (INSERT,
+//! CTAS and DECLARE).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::ParamValues;
+use datafusion::logical_expr::expr::Placeholder;
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::scalar::ScalarValue;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::Token;
@@ -76,6 +81,78 @@ pub(super) fn bound_params(
     })
 }
 
+/// A query's plan with each parameter of a type the client declared in Parse taking that
+/// type, where the type DataFusion inferred from the parameter's place would not hold the
+/// value: an integer or float compared with a `decimal` column, a float with an integer
+/// column, a timestamp with a date. DataFusion then compares them as PostgreSQL does, in
+/// the wider type (`qty > 49.5` as floats, not `qty > 49.50` with the value rounded to the
+/// column's scale). Parameters sent as text or without a type keep the inferred type.
+pub(super) fn with_declared_types(
+    plan: LogicalPlan,
+    declared: &[Option<Type>],
+) -> datafusion::common::Result<LogicalPlan> {
+    let inferred = plan.get_parameter_types()?;
+    let mut retyped = HashMap::new();
+    for (i, sent) in declared.iter().enumerate() {
+        let id = format!("${}", i + 1);
+        let Some(sent) = sent.as_ref().and_then(arrow_type) else {
+            continue;
+        };
+        let Some(guess) = inferred.get(&id) else {
+            continue;
+        };
+        if !holds(guess.as_ref(), &sent) {
+            retyped.insert(id, Arc::new(Field::new("", sent, true)));
+        }
+    }
+    if retyped.is_empty() {
+        return Ok(plan);
+    }
+    let retype = |e: Expr| {
+        Ok(match e {
+            Expr::Placeholder(p) if retyped.contains_key(&p.id) => {
+                let field = retyped.get(&p.id).cloned();
+                Transformed::yes(Expr::Placeholder(Placeholder::new_with_field(p.id, field)))
+            }
+            e => Transformed::no(e),
+        })
+    };
+    plan.transform_up_with_subqueries(|node| {
+        let node = node.map_expressions(|e| e.transform(retype))?.data;
+        // Every node, as a column's type may come from a retyped parameter below it.
+        node.recompute_schema().map(Transformed::yes)
+    })
+    .map(|t| t.data)
+}
+
+/// The Arrow type of a parameter type a client declares, for the types whose values
+/// DataFusion compares differently from the inferred type; text and unknown are `None`.
+fn arrow_type(t: &Type) -> Option<DataType> {
+    Some(match *t {
+        Type::INT2 => DataType::Int16,
+        Type::INT4 => DataType::Int32,
+        Type::INT8 => DataType::Int64,
+        Type::FLOAT4 => DataType::Float32,
+        Type::FLOAT8 => DataType::Float64,
+        Type::BOOL => DataType::Boolean,
+        Type::DATE => DataType::Date32,
+        Type::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Type::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("+00:00".into())),
+        _ => return None,
+    })
+}
+
+/// Whether a parameter of the inferred type takes a value sent as `sent` unchanged in
+/// meaning: the same type, or an integer into any integer or float type (arrow-pg refuses
+/// one that does not fit).
+fn holds(inferred: Option<&DataType>, sent: &DataType) -> bool {
+    match inferred {
+        None => false,
+        Some(t) if t == sent => true,
+        Some(t) => sent.is_integer() && (t.is_integer() || t.is_floating()),
+    }
+}
+
 /// arrow-pg gives a NUMERIC value as many digits of precision as it has, so `0.05` is
 /// `decimal(1, 2)`, which Arrow refuses: widen to the scale.
 fn widen_decimal(v: ScalarValue) -> ScalarValue {
@@ -90,6 +167,93 @@ fn widen_decimal(v: ScalarValue) -> ScalarValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn plan(sql: &str) -> LogicalPlan {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_from_iter([
+            ("qty", decimal(&[4950, 5000]) as _),
+            (
+                "id",
+                Arc::new(datafusion::arrow::array::Int64Array::from(vec![3, 4])) as _,
+            ),
+        ])
+        .unwrap();
+        ctx.register_batch("t", batch).unwrap();
+        ctx.state().create_logical_plan(sql).await.unwrap()
+    }
+
+    fn decimal(values: &[i128]) -> Arc<datafusion::arrow::array::Decimal128Array> {
+        let array = datafusion::arrow::array::Decimal128Array::from(values.to_vec());
+        Arc::new(array.with_precision_and_scale(15, 2).unwrap())
+    }
+
+    async fn count(plan: LogicalPlan, params: Vec<ScalarValue>) -> usize {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let plan = plan.with_param_values(params).unwrap();
+        let batches = ctx
+            .execute_logical_plan(plan)
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        batches.unwrap().iter().map(|b| b.num_rows()).sum()
+    }
+
+    #[tokio::test]
+    async fn declared_numbers_compare_in_the_wider_type() {
+        let sql = "SELECT id FROM t WHERE qty > $1 AND id < $2";
+        let declared = [Some(Type::FLOAT8), Some(Type::FLOAT8)];
+        let plan = with_declared_types(plan(sql).await, &declared).unwrap();
+        let types = plan.get_parameter_types().unwrap();
+        assert_eq!(types["$1"], Some(DataType::Float64));
+        assert_eq!(types["$2"], Some(DataType::Float64));
+        // rounded to the column's scale, 49.499 would be 49.50, which 49.50 does not exceed
+        let params = vec![
+            ScalarValue::Float64(Some(49.499)),
+            ScalarValue::Float64(Some(9.0)),
+        ];
+        assert_eq!(count(plan, params).await, 2);
+        // cut to an integer, 3.5 would be 3, which 3 is not below
+        let params = vec![
+            ScalarValue::Float64(Some(40.0)),
+            ScalarValue::Float64(Some(3.5)),
+        ];
+        let plan = with_declared_types(self::plan(sql).await, &declared).unwrap();
+        assert_eq!(count(plan, params).await, 1);
+    }
+
+    #[tokio::test]
+    async fn integers_and_text_keep_the_inferred_type_where_it_holds_them() {
+        let sql = "SELECT id FROM t WHERE id = $1 AND qty > $2 LIMIT $3";
+        let declared = [Some(Type::INT2), Some(Type::TEXT), Some(Type::INT2)];
+        let plan = with_declared_types(plan(sql).await, &declared).unwrap();
+        let types = plan.get_parameter_types().unwrap();
+        assert_eq!(types["$1"], Some(DataType::Int64));
+        assert_eq!(types["$2"], Some(DataType::Decimal128(15, 2)));
+        // DataFusion infers no type for LIMIT's parameter: the declared one is taken
+        assert_eq!(types["$3"], Some(DataType::Int16));
+        let params = vec![
+            ScalarValue::Int64(Some(3)),
+            ScalarValue::Decimal128(Some(100), 15, 2),
+            ScalarValue::Int16(Some(1)),
+        ];
+        assert_eq!(count(plan, params).await, 1);
+        // an integer against a decimal column is retyped, and compares exactly
+        let sql = "SELECT id FROM t WHERE qty >= $1";
+        let plan = with_declared_types(self::plan(sql).await, &[Some(Type::INT8)]).unwrap();
+        assert_eq!(
+            plan.get_parameter_types().unwrap()["$1"],
+            Some(DataType::Int64)
+        );
+        assert_eq!(count(plan, vec![ScalarValue::Int64(Some(50))]).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_retyped_parameter_in_the_output_changes_the_column_type() {
+        let sql = "SELECT x + 1 AS y FROM (SELECT $1 AS x)";
+        let plan = with_declared_types(plan(sql).await, &[Some(Type::FLOAT8)]).unwrap();
+        assert_eq!(plan.schema().field(0).data_type(), &DataType::Float64);
+    }
 
     #[test]
     fn counts_the_highest_placeholder() {
