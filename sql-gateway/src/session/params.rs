@@ -134,6 +134,9 @@ fn arrow_type(t: &Type) -> Option<DataType> {
         Type::INT8 => DataType::Int64,
         Type::FLOAT4 => DataType::Float32,
         Type::FLOAT8 => DataType::Float64,
+        // The value's own scale is known only when it is bound: ten places hold what
+        // clients send, where the column's scale would round it.
+        Type::NUMERIC => DataType::Decimal128(38, NUMERIC_SCALE),
         Type::BOOL => DataType::Boolean,
         Type::DATE => DataType::Date32,
         Type::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
@@ -142,14 +145,24 @@ fn arrow_type(t: &Type) -> Option<DataType> {
     })
 }
 
+/// The scale of a parameter declared NUMERIC whose inferred type would not hold it.
+const NUMERIC_SCALE: i8 = 10;
+
 /// Whether a parameter of the inferred type takes a value sent as `sent` unchanged in
-/// meaning: the same type, or an integer into any integer or float type (arrow-pg refuses
-/// one that does not fit).
+/// meaning: the same type, an integer into any integer or float type (arrow-pg refuses one
+/// that does not fit), a NUMERIC into a float or a decimal of as many places.
 fn holds(inferred: Option<&DataType>, sent: &DataType) -> bool {
-    match inferred {
-        None => false,
-        Some(t) if t == sent => true,
-        Some(t) => sent.is_integer() && (t.is_integer() || t.is_floating()),
+    let Some(t) = inferred else {
+        return false;
+    };
+    match sent {
+        _ if t == sent => true,
+        s if s.is_integer() => t.is_integer() || t.is_floating(),
+        DataType::Decimal128(..) => match t {
+            DataType::Decimal128(_, scale) => *scale >= NUMERIC_SCALE,
+            t => t.is_floating(),
+        },
+        _ => false,
     }
 }
 
@@ -246,6 +259,22 @@ mod tests {
             Some(DataType::Int64)
         );
         assert_eq!(count(plan, vec![ScalarValue::Int64(Some(50))]).await, 1);
+    }
+
+    #[tokio::test]
+    async fn declared_numerics_keep_their_places() {
+        let sql = "SELECT id FROM t WHERE qty > $1 AND id < $2";
+        let declared = [Some(Type::NUMERIC), Some(Type::NUMERIC)];
+        let plan = with_declared_types(plan(sql).await, &declared).unwrap();
+        let types = plan.get_parameter_types().unwrap();
+        assert_eq!(types["$1"], Some(DataType::Decimal128(38, 10)));
+        assert_eq!(types["$2"], Some(DataType::Decimal128(38, 10)));
+        // 49.499 and 3.5, exactly
+        let params = vec![
+            ScalarValue::Decimal128(Some(494_990_000_000), 38, 10),
+            ScalarValue::Decimal128(Some(35_000_000_000), 38, 10),
+        ];
+        assert_eq!(count(plan, params).await, 1);
     }
 
     #[tokio::test]
