@@ -157,6 +157,7 @@ fn select_into(body: &SetExpr) -> bool {
         _ => false,
     }
 }
+
 /// The configured users by name, or trust for anyone.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Users {

@@ -117,12 +117,21 @@ pub(super) fn with_declared_types(
             e => Transformed::no(e),
         })
     };
-    plan.transform_up_with_subqueries(|node| {
+    let retyped_plan = plan.clone().transform_up_with_subqueries(|node| {
         let node = node.map_expressions(|e| e.transform(retype))?.data;
         // Every node, as a column's type may come from a retyped parameter below it.
         node.recompute_schema().map(Transformed::yes)
+    });
+    // A plan whose types no longer fit together with the declared types (a UNION of a
+    // parameter and a column, say) keeps the inferred ones: arrow-pg then converts the
+    // values as before.
+    Ok(match retyped_plan {
+        Ok(t) => t.data,
+        Err(e) => {
+            tracing::debug!("parameters keep their inferred types: {e}");
+            plan
+        }
     })
-    .map(|t| t.data)
 }
 
 /// The Arrow type of a parameter type a client declares, for the types whose values
@@ -275,6 +284,18 @@ mod tests {
             ScalarValue::Decimal128(Some(35_000_000_000), 38, 10),
         ];
         assert_eq!(count(plan, params).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_union_of_a_retyped_parameter_and_a_column_still_runs() {
+        let sql = "SELECT $1 AS x UNION ALL SELECT qty FROM t";
+        let plan = with_declared_types(plan(sql).await, &[Some(Type::FLOAT8)]).unwrap();
+        let value = match plan.get_parameter_types().unwrap()["$1"] {
+            Some(DataType::Float64) => ScalarValue::Float64(Some(1.5)),
+            Some(DataType::Decimal128(p, s)) => ScalarValue::Decimal128(Some(150), p, s),
+            ref other => panic!("unexpected parameter type {other:?}"),
+        };
+        assert_eq!(count(plan, vec![value]).await, 3);
     }
 
     #[tokio::test]
