@@ -113,6 +113,25 @@ public class MetaProbe {
                 }
             }
 
+            // Parameters of another type than their columns (a double or a BigDecimal against
+            // the decimal amount, a double against the int id) compare in the wider type, in
+            // every run, before and after prepareThreshold.
+            String mixed = "select id from " + qualified
+                + " where amount > ? and amount > ? and id < ? order by id";
+            try (PreparedStatement ps = c.prepareStatement(mixed)) {
+                for (int run = 1; run <= 7; run++) {
+                    ps.setDouble(1, 7.249);
+                    ps.setBigDecimal(2, new java.math.BigDecimal("7.249"));
+                    ps.setDouble(3, 4.5);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        List<Object> ids = new ArrayList<>();
+                        ids.add(run);
+                        while (rs.next()) ids.add(rs.getInt(1));
+                        out(prefixed("MIXED", ids));
+                    }
+                }
+            }
+
             // Rows written the way applications write them: a parameterized INSERT, run past
             // prepareThreshold so the later rows go through a named statement, binary values.
             String target = schema + ".jdbc_rows";

@@ -749,6 +749,8 @@ def test_jdbc_database_metadata(gw, meta_probe):
     assert all(rows == first for rows in runs.values()), f"server-prepared/binary runs differ:\n{runs}"
     assert facts["CLASS"][0] == ["java.lang.Integer", "java.lang.String", "java.math.BigDecimal", "java.lang.Double",
                                  "java.sql.Date", "java.sql.Timestamp", "java.lang.Boolean"]
+    # amount > 7.249 (not rounded to 7.25) and id < 4.5 (not cut to 4): orders 1, 2, 3
+    assert facts["MIXED"] == [[str(run), "1", "2", "3"] for run in range(1, 8)], facts["MIXED"]
     assert facts["INSERTED"] == [["1"]] * 7
     assert facts["IROW"] == [["0", "x", "1.50", "2024-01-01"]] + [
         [str(i), "NULL" if i == 3 else f"it's {i}", f"0.0{i}" if i % 2 == 0 else f"1{i}.00", f"2024-02-0{i}"]
