@@ -83,10 +83,11 @@ pub(super) fn bound_params(
 
 /// A query's plan with each parameter of a type the client declared in Parse taking that
 /// type, where the type DataFusion inferred from the parameter's place would not hold the
-/// value: an integer or float compared with a `decimal` column, a float with an integer
-/// column, a timestamp with a date. DataFusion then compares them as PostgreSQL does, in
-/// the wider type (`qty > 49.5` as floats, not `qty > 49.50` with the value rounded to the
-/// column's scale). Parameters sent as text or without a type keep the inferred type.
+/// value: an integer, float or NUMERIC compared with a `decimal` column of fewer places, a
+/// float or NUMERIC with an integer column, a timestamp with a date. DataFusion then
+/// compares them as PostgreSQL does, in the wider type (`qty > 49.5` as floats, not
+/// `qty > 49.50` with the value rounded to the column's scale). Parameters sent as text or
+/// without a type keep the inferred type.
 pub(super) fn with_declared_types(
     plan: LogicalPlan,
     declared: &[Option<Type>],
@@ -159,10 +160,11 @@ const NUMERIC_SCALE: i8 = 10;
 
 /// Whether a parameter of the inferred type takes a value sent as `sent` unchanged in
 /// meaning: the same type, an integer into any integer or float type (arrow-pg refuses one
-/// that does not fit), a NUMERIC into a float or a decimal of as many places.
+/// that does not fit), a NUMERIC into a float or a decimal of as many places. Where
+/// nothing is inferred (`SELECT $1`), arrow-pg reads a NUMERIC with its own places.
 fn holds(inferred: Option<&DataType>, sent: &DataType) -> bool {
     let Some(t) = inferred else {
-        return false;
+        return matches!(sent, DataType::Decimal128(..));
     };
     match sent {
         _ if t == sent => true,
@@ -284,6 +286,16 @@ mod tests {
             ScalarValue::Decimal128(Some(35_000_000_000), 38, 10),
         ];
         assert_eq!(count(plan, params).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_numeric_with_no_inferred_type_is_left_to_arrow_pg() {
+        let sql = "SELECT $1 AS x, $2 AS y";
+        let declared = [Some(Type::NUMERIC), Some(Type::FLOAT8)];
+        let plan = with_declared_types(plan(sql).await, &declared).unwrap();
+        let types = plan.get_parameter_types().unwrap();
+        assert_eq!(types["$1"], None);
+        assert_eq!(types["$2"], Some(DataType::Float64));
     }
 
     #[tokio::test]
