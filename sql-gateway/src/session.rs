@@ -596,6 +596,8 @@ impl ExtendedQueryHandler for Session {
         let resp = match own_resp {
             Some(r) => r,
             None => {
+                let typed = params::numeric_text(portal);
+                let portal = typed.as_ref().unwrap_or(portal);
                 ExtendedQueryHandler::do_query(self.df.as_ref(), client, portal, max_rows).await?
             }
         };

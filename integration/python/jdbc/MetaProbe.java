@@ -113,16 +113,17 @@ public class MetaProbe {
                 }
             }
 
-            // Parameters of another type than their columns (a double or a BigDecimal against
-            // the decimal amount, a double against the int id) compare in the wider type, in
-            // every run, before and after prepareThreshold.
+            // Parameters of another type than their columns (a double, a BigDecimal or a string
+            // against the decimal amount, a double against the int id) compare in the wider
+            // type, in every run, before and after prepareThreshold.
             String mixed = "select id from " + qualified
-                + " where amount > ? and amount > ? and id < ? order by id";
+                + " where amount > ? and amount > ? and amount > ? and id < ? order by id";
             try (PreparedStatement ps = c.prepareStatement(mixed)) {
                 for (int run = 1; run <= 7; run++) {
                     ps.setDouble(1, 7.249);
                     ps.setBigDecimal(2, new java.math.BigDecimal("7.249"));
-                    ps.setDouble(3, 4.5);
+                    ps.setString(3, "7.249");
+                    ps.setDouble(4, 4.5);
                     try (ResultSet rs = ps.executeQuery()) {
                         List<Object> ids = new ArrayList<>();
                         ids.add(run);

@@ -345,6 +345,7 @@ def test_binary_parameters_and_results(gw, placeholder):
         assert ids(f"amount >= {p}", 30.001) == [5]
         assert ids(f"amount > {p}", Decimal("7.249")) == [1, 2, 3, 5]
         assert ids(f"id < {p}", Decimal("2.5")) == [1, 2]
+        assert ids(f"amount > {p}", "7.249") == [1, 2, 3, 5]
         assert ids(f"id < {p}", 2.5) == [1, 2]
         assert ids(f"qty = {p}", 3.0) == [3, 4]
         assert ids(f"price > {p}", 9) == [3, 5]

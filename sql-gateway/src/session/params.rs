@@ -14,7 +14,7 @@ use datafusion::scalar::ScalarValue;
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::Token;
 use datafusion_postgres::arrow_pg::datatypes::df;
-use datafusion_postgres::pgwire::api::portal::Portal;
+use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::stmt::StoredStatement;
 use datafusion_postgres::pgwire::api::Type;
 use datafusion_postgres::pgwire::error::PgWireResult;
@@ -87,24 +87,31 @@ pub(super) fn bound_params(
 /// float or NUMERIC with an integer column, a timestamp with a date. DataFusion then
 /// compares them as PostgreSQL does, in the wider type (`qty > 49.5` as floats, not
 /// `qty > 49.50` with the value rounded to the column's scale). Parameters sent as text or
-/// without a type keep the inferred type.
+/// without a type keep the inferred type, except that a decimal of fewer than ten places
+/// takes ten.
 pub(super) fn with_declared_types(
     plan: LogicalPlan,
     declared: &[Option<Type>],
 ) -> datafusion::common::Result<LogicalPlan> {
     let inferred = plan.get_parameter_types()?;
     let mut retyped = HashMap::new();
-    for (i, sent) in declared.iter().enumerate() {
-        let id = format!("${}", i + 1);
-        let Some(sent) = sent.as_ref().and_then(arrow_type) else {
-            continue;
+    for (id, guess) in &inferred {
+        let sent = position(id)
+            .and_then(|i| declared.get(i))
+            .and_then(|t| t.as_ref().and_then(arrow_type));
+        let wanted = match sent {
+            Some(sent) if !holds(guess.as_ref(), &sent) => sent,
+            Some(_) => continue,
+            // Text for a decimal is read as a NUMERIC (`numeric_text`), with ten places
+            // where the column's fewer would round it (`amount > '7.249'`).
+            None => match guess {
+                Some(DataType::Decimal128(_, scale)) if *scale < NUMERIC_SCALE => {
+                    DataType::Decimal128(38, NUMERIC_SCALE)
+                }
+                _ => continue,
+            },
         };
-        let Some(guess) = inferred.get(&id) else {
-            continue;
-        };
-        if !holds(guess.as_ref(), &sent) {
-            retyped.insert(id, Arc::new(Field::new("", sent, true)));
-        }
+        retyped.insert(id.clone(), Arc::new(Field::new("", wanted, true)));
     }
     if retyped.is_empty() {
         return Ok(plan);
@@ -132,6 +139,59 @@ pub(super) fn with_declared_types(
             tracing::debug!("parameters keep their inferred types: {e}");
             plan
         }
+    })
+}
+
+/// The zero-based position of a parameter id such as `$2`.
+fn position(id: &str) -> Option<usize> {
+    id.strip_prefix('$')?.parse::<usize>().ok()?.checked_sub(1)
+}
+
+/// `portal` with each parameter that a client sent as text (declared `text` or `varchar`,
+/// or `unknown` in text format, as pgjdbc's `setString` and psycopg's `str` are) and that
+/// fills a decimal marked NUMERIC and read in text format. arrow-pg then parses it as a
+/// number at the parameter's decimal type (`with_declared_types`: ten places) instead of
+/// handing DataFusion a string that it would cast to the column's type, rounding it. `None`
+/// when no parameter is such.
+pub(super) fn numeric_text(portal: &Portal<DfStatement>) -> Option<Portal<DfStatement>> {
+    let (_, Some((_, plan))) = &portal.statement.statement else {
+        return None;
+    };
+    let inferred = plan.get_parameter_types().ok()?;
+    let n = portal.parameter_len();
+    let mut hints = portal.statement.parameter_types.clone();
+    hints.resize(n, None);
+    // A text value's binary form is its UTF-8 bytes, the same as its text form: such a
+    // parameter is read as text whatever format it came in.
+    let mut formats: Vec<i16> = (0..n)
+        .map(|i| i16::from(portal.parameter_format.is_binary(i)))
+        .collect();
+    let mut changed = false;
+    for (id, t) in &inferred {
+        let Some(i) = position(id).filter(|i| *i < n) else {
+            continue;
+        };
+        // Without a declared type the client encodes what Describe announced, which is
+        // the decimal type already; an UNKNOWN value is text only in text format.
+        let textual = match &hints[i] {
+            Some(Type::TEXT) | Some(Type::VARCHAR) => true,
+            Some(Type::UNKNOWN) => formats[i] == 0,
+            _ => false,
+        };
+        if matches!(t, Some(DataType::Decimal128(..))) && textual {
+            hints[i] = Some(Type::NUMERIC);
+            formats[i] = 0;
+            changed = true;
+        }
+    }
+    changed.then(|| {
+        let stmt = &portal.statement;
+        let typed = StoredStatement::new(stmt.id.clone(), stmt.statement.clone(), hints);
+        let mut out = Portal::new_cursor(portal.name.clone(), Arc::new(typed));
+        out.parameter_format = Format::Individual(formats);
+        out.parameters = portal.parameters.clone();
+        out.result_column_format = portal.result_column_format.clone();
+        out
     })
 }
 
@@ -247,21 +307,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn integers_and_text_keep_the_inferred_type_where_it_holds_them() {
+    async fn integers_keep_the_inferred_type_where_it_holds_them_and_text_widens_decimals() {
         let sql = "SELECT id FROM t WHERE id = $1 AND qty > $2 LIMIT $3";
         let declared = [Some(Type::INT2), Some(Type::TEXT), Some(Type::INT2)];
         let plan = with_declared_types(plan(sql).await, &declared).unwrap();
         let types = plan.get_parameter_types().unwrap();
         assert_eq!(types["$1"], Some(DataType::Int64));
-        assert_eq!(types["$2"], Some(DataType::Decimal128(15, 2)));
+        assert_eq!(types["$2"], Some(DataType::Decimal128(38, 10)));
         // DataFusion infers no type for LIMIT's parameter: the declared one is taken
         assert_eq!(types["$3"], Some(DataType::Int16));
         let params = vec![
             ScalarValue::Int64(Some(3)),
-            ScalarValue::Decimal128(Some(100), 15, 2),
+            ScalarValue::Decimal128(Some(10_000_000_000), 38, 10),
             ScalarValue::Int16(Some(1)),
         ];
         assert_eq!(count(plan, params).await, 1);
+        // text or undeclared: a decimal widens to ten places, other types stay
+        let sql = "SELECT id FROM t WHERE qty > $1 AND id > $2";
+        let plan = with_declared_types(self::plan(sql).await, &[Some(Type::VARCHAR)]).unwrap();
+        let types = plan.get_parameter_types().unwrap();
+        assert_eq!(types["$1"], Some(DataType::Decimal128(38, 10)));
+        assert_eq!(types["$2"], Some(DataType::Int64));
         // an integer against a decimal column is retyped, and compares exactly
         let sql = "SELECT id FROM t WHERE qty >= $1";
         let plan = with_declared_types(self::plan(sql).await, &[Some(Type::INT8)]).unwrap();
