@@ -61,11 +61,7 @@ pub(super) fn bound_params(
         hints.push(hint);
         types.push(inferred);
     }
-    let stmt = &portal.statement;
-    let typed_stmt = StoredStatement::new(stmt.id.clone(), stmt.statement.clone(), hints);
-    let mut typed = Portal::new_cursor(portal.name.clone(), Arc::new(typed_stmt));
-    typed.parameter_format = portal.parameter_format.clone();
-    typed.parameters = portal.parameters.clone();
+    let typed = with_hints(portal, hints, portal.parameter_format.clone());
     let refs: Vec<Option<&DataType>> = types.iter().map(Option::as_ref).collect();
     Ok(match df::deserialize_parameters(&typed, &refs)? {
         ParamValues::List(values) => ParamValues::List(
@@ -184,15 +180,23 @@ pub(super) fn numeric_text(portal: &Portal<DfStatement>) -> Option<Portal<DfStat
             changed = true;
         }
     }
-    changed.then(|| {
-        let stmt = &portal.statement;
-        let typed = StoredStatement::new(stmt.id.clone(), stmt.statement.clone(), hints);
-        let mut out = Portal::new_cursor(portal.name.clone(), Arc::new(typed));
-        out.parameter_format = Format::Individual(formats);
-        out.parameters = portal.parameters.clone();
-        out.result_column_format = portal.result_column_format.clone();
-        out
-    })
+    changed.then(|| with_hints(portal, hints, Format::Individual(formats)))
+}
+
+/// A copy of `portal` whose parameters arrow-pg reads as the types `hints` and in the
+/// formats `formats`.
+fn with_hints(
+    portal: &Portal<DfStatement>,
+    hints: Vec<Option<Type>>,
+    formats: Format,
+) -> Portal<DfStatement> {
+    let stmt = &portal.statement;
+    let typed = StoredStatement::new(stmt.id.clone(), stmt.statement.clone(), hints);
+    let mut out = Portal::new_cursor(portal.name.clone(), Arc::new(typed));
+    out.parameter_format = formats;
+    out.parameters = portal.parameters.clone();
+    out.result_column_format = portal.result_column_format.clone();
+    out
 }
 
 /// The Arrow type of a parameter type a client declares, for the types whose values
