@@ -113,12 +113,15 @@ pub(super) fn with_declared_types(
         return Ok(plan);
     }
     let retype = |e: Expr| {
-        Ok(match e {
-            Expr::Placeholder(p) if retyped.contains_key(&p.id) => {
-                let field = retyped.get(&p.id).cloned();
+        let Expr::Placeholder(p) = e else {
+            return Ok(Transformed::no(e));
+        };
+        Ok(match retyped.get(&p.id) {
+            Some(field) => {
+                let field = Some(Arc::clone(field));
                 Transformed::yes(Expr::Placeholder(Placeholder::new_with_field(p.id, field)))
             }
-            e => Transformed::no(e),
+            None => Transformed::no(Expr::Placeholder(p)),
         })
     };
     let retyped_plan = plan.clone().transform_up_with_subqueries(|node| {
@@ -153,10 +156,20 @@ pub(super) fn numeric_text(portal: &Portal<DfStatement>) -> Option<Portal<DfStat
     let (_, Some((_, plan))) = &portal.statement.statement else {
         return None;
     };
-    let inferred = plan.get_parameter_types().ok()?;
     let n = portal.parameter_len();
     let mut hints = portal.statement.parameter_types.clone();
     hints.resize(n, None);
+    // Most executions have no parameter sent as text: they skip the walk over the plan.
+    let may_be_text = |t: &Option<Type>| {
+        matches!(
+            t,
+            Some(Type::TEXT) | Some(Type::VARCHAR) | Some(Type::UNKNOWN)
+        )
+    };
+    if !hints.iter().any(may_be_text) {
+        return None;
+    }
+    let inferred = plan.get_parameter_types().ok()?;
     // A text value's binary form is its UTF-8 bytes, the same as its text form: such a
     // parameter is read as text whatever format it came in.
     let mut formats: Vec<i16> = (0..n)

@@ -70,15 +70,13 @@ fn table_name(into: &SelectInto) -> Result<Name> {
             other => Err(Error::Syntax(format!("not a table name: {other}"))),
         })
         .collect::<Result<_>>()?;
-    match <[String; 2]>::try_from(parts) {
-        Ok([db, table]) => Ok((Some(db), table)),
-        Err(parts) => match <[String; 1]>::try_from(parts) {
-            Ok([table]) => Ok((None, table)),
-            Err(_) => Err(Error::Syntax(format!(
-                "SELECT ... INTO names a table as name or database.name, not {}",
-                into.name
-            ))),
-        },
+    match parts.as_slice() {
+        [table] => Ok((None, table.clone())),
+        [db, table] => Ok((Some(db.clone()), table.clone())),
+        _ => Err(Error::Syntax(format!(
+            "SELECT ... INTO names a table as name or database.name, not {}",
+            into.name
+        ))),
     }
 }
 
